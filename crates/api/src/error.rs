@@ -1,0 +1,131 @@
+//! The one API error type and its JSON body, `{"error": code, "message": sentence}`, used for
+//! every failure including extractor rejections.
+
+use atelier_core::{InputError, StoreError};
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// Every way a request can fail. Each variant documents its status.
+#[derive(Debug)]
+pub enum ApiError {
+    /// 400: a query parameter or path segment breaks a rule; names the field.
+    InvalidParameter(InputError),
+    /// 400: a body field breaks a rule; names the field.
+    InvalidBody(InputError),
+    /// 400: the body is not JSON, or not a JSON object.
+    MalformedJson(String),
+    /// 404: the product, review, question or answer does not exist.
+    NotFound(&'static str),
+    /// 404: no route has this path.
+    RouteNotFound,
+    /// 405: the route exists but not with this method.
+    MethodNotAllowed,
+    /// 413: the body is larger than [`crate::MAX_BODY_BYTES`].
+    PayloadTooLarge,
+    /// 409: the store refuses the write in its current state.
+    Conflict(String),
+    /// 503: the database is unreachable or overloaded; retry later.
+    Unavailable(String),
+    /// 500: a bug. The detail is logged, never sent.
+    Internal(String),
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    message: String,
+    /// The field at fault, when there is one (an addition to the original body).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound(what) => Self::NotFound(what),
+            StoreError::Invalid(input) => Self::InvalidBody(input),
+            StoreError::Conflict(message) => Self::Conflict(message),
+            StoreError::Unavailable(message) => Self::Unavailable(message),
+            StoreError::Internal(message) => Self::Internal(message),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, error, message, field) = match &self {
+            Self::InvalidParameter(input) => (
+                StatusCode::BAD_REQUEST,
+                "invalid_parameter",
+                input.to_string(),
+                Some(input.field.as_str()),
+            ),
+            Self::InvalidBody(input) => (
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+                input.to_string(),
+                Some(input.field.as_str()),
+            ),
+            Self::MalformedJson(detail) => (
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                format!("the body is not a JSON object: {detail}"),
+                None,
+            ),
+            Self::NotFound(what) => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("no such {what}"),
+                None,
+            ),
+            Self::RouteNotFound => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no such route".to_owned(),
+                None,
+            ),
+            Self::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this route does not take that method".to_owned(),
+                None,
+            ),
+            Self::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("the body must be at most {} bytes", crate::MAX_BODY_BYTES),
+                None,
+            ),
+            Self::Conflict(message) => (StatusCode::CONFLICT, "conflict", message.clone(), None),
+            Self::Unavailable(detail) => {
+                tracing::warn!(error.detail = %detail, "store unavailable");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the service is busy or its database is unreachable; retry later".to_owned(),
+                    None,
+                )
+            }
+            Self::Internal(detail) => {
+                tracing::error!(error.detail = %detail, "request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "the request failed on the server".to_owned(),
+                    None,
+                )
+            }
+        };
+        (
+            status,
+            Json(ErrorBody {
+                error,
+                message,
+                field,
+            }),
+        )
+            .into_response()
+    }
+}

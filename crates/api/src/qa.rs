@@ -1,0 +1,164 @@
+//! Handlers of the Questions & Answers endpoints.
+
+use atelier_core::input::{Email, NewAnswer, NewQuestion, PageRequest, limits};
+use atelier_core::{AnswerId, Flag, FlagTarget, ProductId, QuestionId};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::extract::{IdSegment, JsonObject, Params};
+use crate::reviews::{body_field, flag, parameter};
+use crate::wire::{AnswerList, QuestionList};
+use crate::{ApiError, AppState};
+
+/// `GET /qa/questions?product_id=&page=&count=`
+pub(crate) async fn list_questions(
+    State(app): State<AppState>,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let product = parameter(ProductId::parse(
+        "product_id",
+        params.required("product_id")?,
+    ))?;
+    questions_for(app, product, &params).await
+}
+
+/// `GET /qa/{product_id}` (2020 edition).
+pub(crate) async fn legacy_list_questions(
+    State(app): State<AppState>,
+    IdSegment(id): IdSegment,
+    params: Params,
+) -> Result<Response, ApiError> {
+    questions_for(
+        app,
+        parameter(ProductId::parse("product_id", &id))?,
+        &params,
+    )
+    .await
+}
+
+async fn questions_for(
+    app: AppState,
+    product: ProductId,
+    params: &Params,
+) -> Result<Response, ApiError> {
+    let page = parameter(PageRequest::parse(params.get("page"), params.get("count")))?;
+    let questions = app.store.questions(product, page).await?;
+    let body = QuestionList {
+        product_id: product.to_string(),
+        results: questions.iter().map(Into::into).collect(),
+    };
+    Ok(Json(body).into_response())
+}
+
+/// `GET /qa/questions/{question_id}/answers?page=&count=`
+pub(crate) async fn list_answers(
+    State(app): State<AppState>,
+    IdSegment(id): IdSegment,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let question = parameter(QuestionId::parse("question_id", &id))?;
+    let page = parameter(PageRequest::parse(params.get("page"), params.get("count")))?;
+    let answers = app.store.answers(question, page).await?;
+    let body = AnswerList {
+        question: question.to_string(),
+        page: page.page(),
+        count: page.count(),
+        results: answers.iter().map(Into::into).collect(),
+    };
+    Ok(Json(body).into_response())
+}
+
+/// `POST /qa/questions`
+pub(crate) async fn create_question(
+    State(app): State<AppState>,
+    JsonObject(fields): JsonObject,
+) -> Result<Response, ApiError> {
+    let question = body_field((|| {
+        Ok(NewQuestion {
+            product_id: ProductId::from_i64("product_id", fields.integer("product_id")?)?,
+            body: fields.text("body", limits::BODY, true)?,
+            name: fields.text("name", limits::NAME, true)?,
+            email: Email::new("email", fields.string("email")?)?,
+        })
+    })())?;
+    let id = app.store.add_question(&question).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "question_id": id.get() })),
+    )
+        .into_response())
+}
+
+/// `POST /qa/questions/{question_id}/answers` and `POST /qa/{question_id}/answers`
+pub(crate) async fn create_answer(
+    State(app): State<AppState>,
+    IdSegment(id): IdSegment,
+    JsonObject(fields): JsonObject,
+) -> Result<Response, ApiError> {
+    let question = parameter(QuestionId::parse("question_id", &id))?;
+    let answer = body_field((|| {
+        Ok(NewAnswer {
+            body: fields.text("body", limits::BODY, true)?,
+            name: fields.text("name", limits::NAME, true)?,
+            email: Email::new("email", fields.string("email")?)?,
+            photos: fields.photos("photos")?,
+        })
+    })())?;
+    let id = app.store.add_answer(question, &answer).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "answer_id": id.get() }))).into_response())
+}
+
+/// `PUT /qa/questions/{question_id}/helpful`
+pub(crate) async fn question_helpful(
+    State(app): State<AppState>,
+    IdSegment(id): IdSegment,
+) -> Result<StatusCode, ApiError> {
+    flag(
+        &app,
+        FlagTarget::Question(parameter(QuestionId::parse("question_id", &id))?),
+        Flag::Helpful,
+    )
+    .await
+}
+
+/// `PUT /qa/questions/{question_id}/report`
+pub(crate) async fn question_report(
+    State(app): State<AppState>,
+    IdSegment(id): IdSegment,
+) -> Result<StatusCode, ApiError> {
+    flag(
+        &app,
+        FlagTarget::Question(parameter(QuestionId::parse("question_id", &id))?),
+        Flag::Report,
+    )
+    .await
+}
+
+/// `PUT /qa/answers/{answer_id}/helpful`
+pub(crate) async fn answer_helpful(
+    State(app): State<AppState>,
+    IdSegment(id): IdSegment,
+) -> Result<StatusCode, ApiError> {
+    flag(
+        &app,
+        FlagTarget::Answer(parameter(AnswerId::parse("answer_id", &id))?),
+        Flag::Helpful,
+    )
+    .await
+}
+
+/// `PUT /qa/answers/{answer_id}/report`
+pub(crate) async fn answer_report(
+    State(app): State<AppState>,
+    IdSegment(id): IdSegment,
+) -> Result<StatusCode, ApiError> {
+    flag(
+        &app,
+        FlagTarget::Answer(parameter(AnswerId::parse("answer_id", &id))?),
+        Flag::Report,
+    )
+    .await
+}

@@ -1,0 +1,113 @@
+//! `atelier generate`: a deterministic catalogue, written straight into a store.
+
+use std::time::Instant;
+
+use anyhow::Context;
+use atelier_etl::generate::{self, Counts, Proportions};
+use clap::Args;
+
+use crate::settings::{DatabaseUrl, StoreOptions};
+
+/// Options of `atelier generate`.
+#[derive(Debug, Args)]
+pub struct GenerateOptions {
+    /// How many products.
+    #[arg(long, env = "ATELIER_PRODUCTS", default_value_t = 10_000)]
+    products: i64,
+    /// The seed: the same seed gives the same catalogue, byte for byte.
+    #[arg(long, env = "ATELIER_SEED", default_value_t = 42)]
+    seed: u64,
+    /// The store to fill: sqlite://PATH or postgres://... (migrated first).
+    #[arg(long, env = "ATELIER_DATABASE_URL")]
+    into: DatabaseUrl,
+    /// Empty the store first if it holds data (otherwise such a store is refused).
+    #[arg(long)]
+    replace: bool,
+    #[command(flatten)]
+    proportions: ProportionOptions,
+}
+
+/// Rows per parent, as averages; the defaults are the original dataset's.
+#[derive(Debug, Args)]
+pub struct ProportionOptions {
+    /// Reviews per product.
+    #[arg(long, default_value_t = 5.77)]
+    reviews_per_product: f64,
+    /// Photos per review.
+    #[arg(long, default_value_t = 0.475)]
+    photos_per_review: f64,
+    /// Characteristics per product, 1 to 6.
+    #[arg(long, default_value_t = 3.35)]
+    characteristics_per_product: f64,
+    /// Questions per product.
+    #[arg(long, default_value_t = 3.52)]
+    questions_per_product: f64,
+    /// Answers per question.
+    #[arg(long, default_value_t = 1.95)]
+    answers_per_question: f64,
+    /// Photos per answer.
+    #[arg(long, default_value_t = 0.3)]
+    photos_per_answer: f64,
+    /// One review, question or answer in this many is reported (0: none).
+    #[arg(long, default_value_t = 30)]
+    reported_one_in: u32,
+}
+
+impl From<&ProportionOptions> for Proportions {
+    fn from(o: &ProportionOptions) -> Self {
+        Self {
+            reviews_per_product: o.reviews_per_product,
+            photos_per_review: o.photos_per_review,
+            characteristics_per_product: o.characteristics_per_product,
+            questions_per_product: o.questions_per_product,
+            answers_per_question: o.answers_per_question,
+            photos_per_answer: o.photos_per_answer,
+            reported_one_in: o.reported_one_in,
+        }
+    }
+}
+
+pub async fn run(options: GenerateOptions) -> anyhow::Result<()> {
+    anyhow::ensure!(options.products >= 1, "--products must be at least 1");
+    let target = StoreOptions {
+        database_url: options.into.clone(),
+        pool_size: 2,
+    };
+    if let DatabaseUrl::Postgres(url) = &target.database_url {
+        atelier_store_postgres::PgStore::connect(url, 1)?
+            .migrate()
+            .await
+            .with_context(|| format!("failed to migrate {}", target.database_url))?;
+    }
+    let store = target.open().await?;
+    let started = Instant::now();
+    let counts = generate::into_store(
+        store.as_ref(),
+        options.products,
+        options.seed,
+        &(&options.proportions).into(),
+        options.replace,
+    )
+    .await
+    .with_context(|| format!("failed to generate into {}", target.database_url))?;
+    print_counts(&counts, started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Prints what was generated and how fast.
+pub fn print_counts(counts: &Counts, seconds: f64) {
+    println!(
+        "generated {} rows in {seconds:.1}s ({:.0} rows/s): {} products, {} reviews, {} review photos, \
+         {} characteristics, {} characteristic ratings, {} questions, {} answers, {} answer photos",
+        counts.total(),
+        counts.total() as f64 / seconds.max(1e-9),
+        counts.products,
+        counts.reviews,
+        counts.review_photos,
+        counts.characteristics,
+        counts.characteristic_reviews,
+        counts.questions,
+        counts.answers,
+        counts.answer_photos
+    );
+}

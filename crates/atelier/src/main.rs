@@ -1,0 +1,54 @@
+//! `atelier`: serves the Ratings & Reviews and Q&A APIs, and the tools around them.
+
+mod generate;
+mod migrate;
+mod quickstart;
+mod serve;
+mod settings;
+mod telemetry;
+
+use clap::{Parser, Subcommand};
+
+/// Atelier: the Ratings & Reviews and Questions & Answers APIs of an e-commerce catalogue.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(flatten)]
+    telemetry: telemetry::TelemetryOptions,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the HTTP API on a store.
+    Serve(serve::ServeOptions),
+    /// Create an embedded store with a generated demo catalogue (once) and serve it.
+    Quickstart(quickstart::QuickstartOptions),
+    /// Apply pending schema migrations (the release step for PostgreSQL).
+    Migrate(migrate::MigrateOptions),
+    /// Generate a deterministic catalogue straight into a store.
+    Generate(generate::GenerateOptions),
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    telemetry::init(&cli.telemetry);
+    match cli.command {
+        Command::Serve(options) => serve::run(options).await,
+        Command::Quickstart(options) => quickstart::run(options).await,
+        Command::Migrate(options) => migrate::run(options).await,
+        Command::Generate(options) => generate::run(options).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
+}

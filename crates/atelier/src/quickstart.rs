@@ -1,0 +1,69 @@
+//! `atelier quickstart`: the demo. Creates the embedded store, fills it once with a generated
+//! catalogue, and serves it.
+
+use std::time::Instant;
+
+use anyhow::Context;
+use atelier_etl::generate::{self, Proportions};
+use clap::Args;
+
+use crate::serve::{HttpOptions, bind, serve};
+use crate::settings::{DatabaseUrl, StoreOptions};
+
+/// Options of `atelier quickstart`.
+#[derive(Debug, Args)]
+pub struct QuickstartOptions {
+    /// The embedded store's file.
+    #[arg(long, env = "ATELIER_QUICKSTART_DB", default_value = "atelier.db")]
+    db: std::path::PathBuf,
+    /// Products in the demo catalogue (used only when the store is new).
+    #[arg(long, env = "ATELIER_PRODUCTS", default_value_t = 10_000)]
+    products: i64,
+    /// The demo catalogue's seed.
+    #[arg(long, env = "ATELIER_SEED", default_value_t = 42)]
+    seed: u64,
+    #[command(flatten)]
+    http: HttpOptions,
+}
+
+pub async fn run(options: QuickstartOptions) -> anyhow::Result<()> {
+    let settings = StoreOptions {
+        database_url: DatabaseUrl::Sqlite(options.db.clone()),
+        pool_size: 8,
+    };
+    let store = settings.open().await?;
+    if store.is_empty().await? {
+        println!(
+            "creating the demo catalogue in {} ({} products, seed {})...",
+            options.db.display(),
+            options.products,
+            options.seed
+        );
+        let started = Instant::now();
+        let counts = generate::into_store(
+            store.as_ref(),
+            options.products,
+            options.seed,
+            &Proportions::default(),
+            false,
+        )
+        .await
+        .context("failed to generate the demo catalogue")?;
+        crate::generate::print_counts(&counts, started.elapsed().as_secs_f64());
+    } else {
+        println!("reusing the catalogue in {}", options.db.display());
+    }
+    let listener = bind(&options.http).await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    println!("Atelier is serving the demo catalogue on {base}. Try:");
+    for path in [
+        "/reviews?product_id=2&sort=newest&count=3",
+        "/reviews/meta?product_id=2",
+        "/qa/questions?product_id=2",
+        "/api/fec2/hr-rfe/reviews/meta?product_id=2",
+    ] {
+        println!("  curl '{base}{path}'");
+    }
+    println!("Press Ctrl-C to stop.");
+    serve(store, listener, &options.http).await
+}

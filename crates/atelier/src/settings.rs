@@ -1,0 +1,149 @@
+//! Settings shared by subcommands, and opening the store a database URL names.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use atelier_core::Store;
+use atelier_store_postgres::PgStore;
+use atelier_store_sqlite::SqliteStore;
+use clap::Args;
+
+/// Where the data lives. The password of a PostgreSQL URL never shows in `Debug` or logs.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// `sqlite://PATH`: the embedded store in a file.
+    Sqlite(PathBuf),
+    /// `postgres://...` or `postgresql://...`.
+    Postgres(String),
+}
+
+impl FromStr for DatabaseUrl {
+    type Err = String;
+
+    fn from_str(url: &str) -> Result<Self, String> {
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            if path.is_empty() || path.starts_with(":memory:") {
+                return Err("a SQLite URL needs a file path, e.g. sqlite://atelier.db (in-memory stores are not supported)".into());
+            }
+            Ok(Self::Sqlite(PathBuf::from(path)))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres(url.to_owned()))
+        } else {
+            Err("unsupported database URL: use sqlite://PATH or postgres://USER@HOST/DB".into())
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Sqlite(path) => write!(f, "sqlite://{}", path.display()),
+            Self::Postgres(url) => f.write_str(&redact_password(url)),
+        }
+    }
+}
+
+/// `postgres://user:secret@host/db` becomes `postgres://user:***@host/db`.
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((credentials, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+/// Which store to use and how many connections to keep.
+#[derive(Debug, Clone, Args)]
+pub struct StoreOptions {
+    /// The store: sqlite://PATH (embedded, the default) or postgres://USER[:PASSWORD]@HOST[:PORT]/DB.
+    #[arg(
+        long,
+        env = "ATELIER_DATABASE_URL",
+        default_value = "sqlite://atelier.db"
+    )]
+    pub database_url: DatabaseUrl,
+    /// Connections in the pool: PostgreSQL connections, or SQLite reader connections.
+    #[arg(long, env = "ATELIER_POOL_SIZE", default_value_t = 16)]
+    pub pool_size: usize,
+}
+
+impl StoreOptions {
+    /// Opens the store. SQLite files are created and migrated on open (the embedded store needs
+    /// no set-up); a PostgreSQL schema must be migrated first with `atelier migrate`.
+    pub async fn open(&self) -> anyhow::Result<Arc<dyn Store>> {
+        match &self.database_url {
+            DatabaseUrl::Sqlite(path) => {
+                let store = SqliteStore::open(path, self.pool_size)
+                    .await
+                    .with_context(|| {
+                        format!("failed to open the SQLite store {}", path.display())
+                    })?;
+                Ok(Arc::new(store))
+            }
+            DatabaseUrl::Postgres(url) => {
+                let store = PgStore::connect(url, self.pool_size)
+                    .context("failed to configure the PostgreSQL pool")?;
+                let pending = store.pending_migrations().await.with_context(|| {
+                    format!("failed to reach PostgreSQL at {}", self.database_url)
+                })?;
+                if !pending.is_empty() {
+                    bail!(
+                        "the PostgreSQL schema is behind this build (pending: {}); run `atelier migrate` first",
+                        pending.join(", ")
+                    );
+                }
+                Ok(Arc::new(store))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sqlite_url_names_a_file() {
+        assert_eq!(
+            "sqlite://data/a.db".parse::<DatabaseUrl>().unwrap(),
+            DatabaseUrl::Sqlite("data/a.db".into())
+        );
+        assert_eq!(
+            "sqlite:///tmp/a.db".parse::<DatabaseUrl>().unwrap(),
+            DatabaseUrl::Sqlite("/tmp/a.db".into())
+        );
+    }
+
+    #[test]
+    fn an_unknown_scheme_is_rejected_with_the_known_ones() {
+        let err = "mysql://localhost/db".parse::<DatabaseUrl>().unwrap_err();
+        assert!(
+            err.contains("sqlite://") && err.contains("postgres://"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_password_never_shows() {
+        let url: DatabaseUrl = "postgres://atelier:s3cret@db:5432/atelier".parse().unwrap();
+        assert_eq!(format!("{url:?}"), "postgres://atelier:***@db:5432/atelier");
+        assert!(!url.to_string().contains("s3cret"));
+    }
+}

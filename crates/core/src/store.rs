@@ -1,0 +1,97 @@
+//! The one storage interface. HTTP handlers hold an `Arc<dyn Store>` and never see SQL or which
+//! database is behind it; the same contract suite runs against every implementation.
+
+use async_trait::async_trait;
+
+use crate::input::{NewAnswer, NewQuestion, NewReview, PageRequest, ReviewSort};
+use crate::load::BulkLoader;
+use crate::records::{Answer, Question, Review, ReviewMeta};
+use crate::{AnswerId, ProductId, QuestionId, ReviewId, StoreError};
+
+/// The row a helpful or report PUT acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlagTarget {
+    /// A review.
+    Review(ReviewId),
+    /// A question.
+    Question(QuestionId),
+    /// An answer.
+    Answer(AnswerId),
+}
+
+/// What a PUT does to its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flag {
+    /// Adds exactly one to its helpfulness, also under concurrency.
+    Helpful,
+    /// Hides it from every list; it is kept, and still counted in review meta.
+    Report,
+}
+
+impl FlagTarget {
+    /// The kind of row, for a not-found error.
+    pub const fn kind(self) -> &'static str {
+        match self {
+            Self::Review(_) => "review",
+            Self::Question(_) => "question",
+            Self::Answer(_) => "answer",
+        }
+    }
+}
+
+/// Everything the API needs from a database. Reads are one statement each; writes are atomic.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// A page of the product's unreported reviews in `sort` order, ties broken by id desc.
+    /// [`StoreError::NotFound`] when the product does not exist.
+    async fn reviews(
+        &self,
+        product: ProductId,
+        sort: ReviewSort,
+        page: PageRequest,
+    ) -> Result<Vec<Review>, StoreError>;
+
+    /// The product's precomputed rating summary, reported reviews included.
+    async fn review_meta(&self, product: ProductId) -> Result<ReviewMeta, StoreError>;
+
+    /// Stores a review with its photos and characteristic ratings and updates the product's
+    /// summary, all in one transaction. [`StoreError::Invalid`] (nothing written) when a
+    /// characteristic belongs to another product.
+    async fn add_review(&self, review: &NewReview) -> Result<ReviewId, StoreError>;
+
+    /// A page of the product's unreported questions, most helpful first, each with all its
+    /// unreported answers, most helpful first.
+    async fn questions(
+        &self,
+        product: ProductId,
+        page: PageRequest,
+    ) -> Result<Vec<Question>, StoreError>;
+
+    /// A page of an unreported question's unreported answers, most helpful first.
+    async fn answers(
+        &self,
+        question: QuestionId,
+        page: PageRequest,
+    ) -> Result<Vec<Answer>, StoreError>;
+
+    /// Stores a question about an existing product.
+    async fn add_question(&self, question: &NewQuestion) -> Result<QuestionId, StoreError>;
+
+    /// Stores an answer with its photos, to a question that exists and is not reported.
+    async fn add_answer(
+        &self,
+        question: QuestionId,
+        answer: &NewAnswer,
+    ) -> Result<AnswerId, StoreError>;
+
+    /// Marks a review, question or answer helpful, or reports it.
+    async fn flag(&self, target: FlagTarget, flag: Flag) -> Result<(), StoreError>;
+
+    /// Whether the store holds no product yet.
+    async fn is_empty(&self) -> Result<bool, StoreError>;
+
+    /// Starts a bulk load of rows with their original ids. Refused with
+    /// [`StoreError::Conflict`] when the store holds data, unless `replace` is set, in which case
+    /// everything is removed first.
+    async fn bulk_loader(&self, replace: bool) -> Result<Box<dyn BulkLoader>, StoreError>;
+}

@@ -1,0 +1,477 @@
+//! The generator of demo and benchmark catalogues, in the original dataset's proportions.
+
+mod text;
+
+use atelier_core::load::{
+    Batch, CharacteristicReviewRow, CharacteristicRow, PhotoRow, PostRow, ReviewRow,
+};
+use atelier_core::{Store, StoreError};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rand_xoshiro::rand_core::{Rng, SeedableRng};
+
+/// Products per chunk: the unit of determinism and of parallel work.
+pub const CHUNK_PRODUCTS: i64 = 1000;
+
+/// The six characteristic names of the original data, in a fixed order.
+pub const CHARACTERISTICS: [&str; 6] = ["Fit", "Length", "Comfort", "Quality", "Size", "Width"];
+
+/// The first and last instants of generated dates: a fixed window rather than "now", so the
+/// output depends only on the seed.
+const FIRST_DATE_MS: i64 = 1_640_995_200_000; // 2022-01-01
+const LAST_DATE_MS: i64 = 1_790_812_800_000; // 2026-10-01
+
+/// Rows per product and per parent, as averages. The defaults are the original dataset's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Proportions {
+    /// Reviews per product (original: 5.77).
+    pub reviews_per_product: f64,
+    /// Photos per review (original: 0.475).
+    pub photos_per_review: f64,
+    /// Characteristics per product, from 1 to 6 (original: 3.35). Every review rates each.
+    pub characteristics_per_product: f64,
+    /// Questions per product (original: 3.52).
+    pub questions_per_product: f64,
+    /// Answers per question (original: 1.95).
+    pub answers_per_question: f64,
+    /// Photos per answer (original: 0.3).
+    pub photos_per_answer: f64,
+    /// One review, question or answer in this many is reported (original: about 30).
+    pub reported_one_in: u32,
+}
+
+impl Default for Proportions {
+    fn default() -> Self {
+        Self {
+            reviews_per_product: 5.77,
+            photos_per_review: 0.475,
+            characteristics_per_product: 3.35,
+            questions_per_product: 3.52,
+            answers_per_question: 1.95,
+            photos_per_answer: 0.3,
+            reported_one_in: 30,
+        }
+    }
+}
+
+/// Produces the rows of one chunk of products, ids numbered from 1 within the chunk (product
+/// ids are already global). `IdCursor::rebase` makes them global.
+pub fn chunk(
+    seed: u64,
+    proportions: &Proportions,
+    chunk_index: u64,
+    first_product: i64,
+    products: i64,
+) -> Batch {
+    let mut draw = Draw(Xoshiro256PlusPlus::seed_from_u64(
+        seed ^ chunk_index.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+    ));
+    let mut batch = Batch::default();
+    for product_id in first_product..first_product + products {
+        product(&mut draw, proportions, product_id, &mut batch);
+    }
+    batch
+}
+
+fn product(draw: &mut Draw, p: &Proportions, product_id: i64, batch: &mut Batch) {
+    batch.products.push(text::product(draw, product_id));
+
+    let first_characteristic = batch.characteristics.len();
+    let extra = (p.characteristics_per_product.clamp(1.0, 6.0) - 1.0) / 5.0;
+    let wanted = 1 + (0..5).filter(|_| draw.chance(extra)).count();
+    let mut names: Vec<&str> = CHARACTERISTICS.to_vec();
+    while names.len() > wanted {
+        names.remove(draw.below(names.len() as u64) as usize);
+    }
+    for name in names {
+        let id = batch.characteristics.len() as i64 + 1;
+        batch.characteristics.push(CharacteristicRow {
+            id,
+            product_id,
+            name: name.to_owned(),
+        });
+    }
+
+    for _ in 0..draw.geometric(p.reviews_per_product) {
+        let review_id = batch.reviews.len() as i64 + 1;
+        let rating = draw.weighted(&[5, 8, 17, 30, 40]) as i16 + 1;
+        let recommend = draw.chance([0.1, 0.25, 0.6, 0.9, 0.97][rating as usize - 1]);
+        let (summary, body) = text::review(draw, rating);
+        let name = text::username(draw);
+        batch.reviews.push(ReviewRow {
+            id: review_id,
+            product_id,
+            rating,
+            date_ms: draw.between(FIRST_DATE_MS, LAST_DATE_MS),
+            summary,
+            body,
+            recommend,
+            reported: draw.one_in(p.reported_one_in),
+            reviewer_email: text::email(draw, &name),
+            reviewer_name: name,
+            response: draw.chance(0.1).then(|| text::response(draw)),
+            helpfulness: draw.helpfulness(),
+        });
+        for _ in 0..draw.geometric(p.photos_per_review).min(5) {
+            let id = batch.review_photos.len() as i64 + 1;
+            batch.review_photos.push(PhotoRow {
+                id,
+                owner_id: review_id,
+                url: text::photo_url(draw),
+            });
+        }
+        for characteristic in &batch.characteristics[first_characteristic..] {
+            let id = batch.characteristic_reviews.len() as i64 + 1;
+            let value = (rating + draw.weighted(&[1, 3, 1]) as i16 - 1).clamp(1, 5);
+            batch.characteristic_reviews.push(CharacteristicReviewRow {
+                id,
+                characteristic_id: characteristic.id,
+                review_id,
+                value,
+            });
+        }
+    }
+
+    for _ in 0..draw.geometric(p.questions_per_product) {
+        let question_id = batch.questions.len() as i64 + 1;
+        let asked = draw.between(FIRST_DATE_MS, LAST_DATE_MS - 86_400_000);
+        let name = text::username(draw);
+        batch.questions.push(PostRow {
+            id: question_id,
+            parent_id: product_id,
+            body: text::question(draw),
+            date_ms: asked,
+            author_email: text::email(draw, &name),
+            author_name: name,
+            reported: draw.one_in(p.reported_one_in),
+            helpfulness: draw.helpfulness(),
+        });
+        for _ in 0..draw.geometric(p.answers_per_question) {
+            let answer_id = batch.answers.len() as i64 + 1;
+            let name = if draw.chance(0.1) {
+                "Seller".to_owned()
+            } else {
+                text::username(draw)
+            };
+            batch.answers.push(PostRow {
+                id: answer_id,
+                parent_id: question_id,
+                body: text::answer(draw),
+                date_ms: draw.between(asked, LAST_DATE_MS),
+                author_email: text::email(draw, &name),
+                author_name: name,
+                reported: draw.one_in(p.reported_one_in),
+                helpfulness: draw.helpfulness(),
+            });
+            for _ in 0..draw.geometric(p.photos_per_answer).min(5) {
+                let id = batch.answer_photos.len() as i64 + 1;
+                batch.answer_photos.push(PhotoRow {
+                    id,
+                    owner_id: answer_id,
+                    url: text::photo_url(draw),
+                });
+            }
+        }
+    }
+}
+
+/// The running id offsets of every generated table: chunk after chunk, in order, it shifts a
+/// chunk's local ids (from 1) past the ids already handed out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IdCursor {
+    characteristics: i64,
+    reviews: i64,
+    review_photos: i64,
+    characteristic_reviews: i64,
+    questions: i64,
+    answers: i64,
+    answer_photos: i64,
+}
+
+impl IdCursor {
+    /// Makes `batch`'s ids global and advances past them.
+    pub fn rebase(&mut self, batch: &mut Batch) {
+        for row in &mut batch.characteristics {
+            row.id += self.characteristics;
+        }
+        for row in &mut batch.reviews {
+            row.id += self.reviews;
+        }
+        for row in &mut batch.review_photos {
+            row.id += self.review_photos;
+            row.owner_id += self.reviews;
+        }
+        for row in &mut batch.characteristic_reviews {
+            row.id += self.characteristic_reviews;
+            row.characteristic_id += self.characteristics;
+            row.review_id += self.reviews;
+        }
+        for row in &mut batch.questions {
+            row.id += self.questions;
+        }
+        for row in &mut batch.answers {
+            row.id += self.answers;
+            row.parent_id += self.questions;
+        }
+        for row in &mut batch.answer_photos {
+            row.id += self.answer_photos;
+            row.owner_id += self.answers;
+        }
+        self.characteristics += batch.characteristics.len() as i64;
+        self.reviews += batch.reviews.len() as i64;
+        self.review_photos += batch.review_photos.len() as i64;
+        self.characteristic_reviews += batch.characteristic_reviews.len() as i64;
+        self.questions += batch.questions.len() as i64;
+        self.answers += batch.answers.len() as i64;
+        self.answer_photos += batch.answer_photos.len() as i64;
+    }
+}
+
+/// Row counts per table of a generated or loaded catalogue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Products.
+    pub products: u64,
+    /// Characteristics.
+    pub characteristics: u64,
+    /// Reviews.
+    pub reviews: u64,
+    /// Review photos.
+    pub review_photos: u64,
+    /// Characteristic ratings.
+    pub characteristic_reviews: u64,
+    /// Questions.
+    pub questions: u64,
+    /// Answers.
+    pub answers: u64,
+    /// Answer photos.
+    pub answer_photos: u64,
+}
+
+impl Counts {
+    /// Adds a batch's rows.
+    pub fn add(&mut self, batch: &Batch) {
+        self.products += batch.products.len() as u64;
+        self.characteristics += batch.characteristics.len() as u64;
+        self.reviews += batch.reviews.len() as u64;
+        self.review_photos += batch.review_photos.len() as u64;
+        self.characteristic_reviews += batch.characteristic_reviews.len() as u64;
+        self.questions += batch.questions.len() as u64;
+        self.answers += batch.answers.len() as u64;
+        self.answer_photos += batch.answer_photos.len() as u64;
+    }
+
+    /// All rows together.
+    pub fn total(&self) -> u64 {
+        self.products
+            + self.characteristics
+            + self.reviews
+            + self.review_photos
+            + self.characteristic_reviews
+            + self.questions
+            + self.answers
+            + self.answer_photos
+    }
+}
+
+/// Generates `products` products straight into `store`, replacing what it holds when
+/// `replace` is set, and computes the meta summaries at the end.
+pub async fn into_store(
+    store: &dyn Store,
+    products: i64,
+    seed: u64,
+    proportions: &Proportions,
+    replace: bool,
+) -> Result<Counts, StoreError> {
+    let mut loader = store.bulk_loader(replace).await?;
+    let mut cursor = IdCursor::default();
+    let mut counts = Counts::default();
+    let chunks = (products + CHUNK_PRODUCTS - 1) / CHUNK_PRODUCTS;
+    for index in 0..chunks {
+        let first = index * CHUNK_PRODUCTS + 1;
+        let size = CHUNK_PRODUCTS.min(products - index * CHUNK_PRODUCTS);
+        let mut batch = chunk(seed, proportions, index as u64, first, size);
+        cursor.rebase(&mut batch);
+        counts.add(&batch);
+        loader.load(batch).await?;
+    }
+    loader.finish().await?;
+    Ok(counts)
+}
+
+/// Draws from one chunk's random stream.
+pub(crate) struct Draw(Xoshiro256PlusPlus);
+
+impl Draw {
+    /// A uniform float in [0, 1).
+    fn unit(&mut self) -> f64 {
+        (self.0.next_u64() >> 11) as f64 * (1.0 / (1_u64 << 53) as f64)
+    }
+
+    /// A uniform integer in [0, n).
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
+        ((u128::from(self.0.next_u64()) * u128::from(n)) >> 64) as u64
+    }
+
+    /// A uniform integer in [low, high].
+    fn between(&mut self, low: i64, high: i64) -> i64 {
+        low + self.below((high - low + 1) as u64) as i64
+    }
+
+    /// True with probability `p`.
+    fn chance(&mut self, p: f64) -> bool {
+        self.unit() < p
+    }
+
+    /// True once in `n` (never when `n` is 0).
+    fn one_in(&mut self, n: u32) -> bool {
+        n > 0 && self.below(u64::from(n)) == 0
+    }
+
+    /// An index drawn with the given weights.
+    fn weighted(&mut self, weights: &[u32]) -> usize {
+        let mut pick = self.below(weights.iter().map(|&w| u64::from(w)).sum());
+        for (i, &w) in weights.iter().enumerate() {
+            match pick.checked_sub(u64::from(w)) {
+                Some(rest) => pick = rest,
+                None => return i,
+            }
+        }
+        weights.len() - 1
+    }
+
+    /// A count with the given mean from a geometric distribution: many zeros and ones, a long
+    /// tail, like the original data's reviews and questions per product.
+    fn geometric(&mut self, mean: f64) -> u64 {
+        if mean <= 0.0 {
+            return 0;
+        }
+        let fail = mean / (mean + 1.0);
+        let u = 1.0 - self.unit(); // in (0, 1]
+        (u.ln() / fail.ln()).floor() as u64
+    }
+
+    /// Helpful votes: usually a few, now and then many.
+    fn helpfulness(&mut self) -> i32 {
+        let votes = self.geometric(2.5) as i32;
+        if self.chance(0.05) {
+            votes * 8 + 10
+        } else {
+            votes
+        }
+    }
+
+    /// One of `items`.
+    pub(crate) fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len() as u64) as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalogue(seed: u64, products: i64) -> Vec<Batch> {
+        let mut cursor = IdCursor::default();
+        (0..(products + CHUNK_PRODUCTS - 1) / CHUNK_PRODUCTS)
+            .map(|i| {
+                let size = CHUNK_PRODUCTS.min(products - i * CHUNK_PRODUCTS);
+                let mut batch = chunk(
+                    seed,
+                    &Proportions::default(),
+                    i as u64,
+                    i * CHUNK_PRODUCTS + 1,
+                    size,
+                );
+                cursor.rebase(&mut batch);
+                batch
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_catalogue() {
+        assert_eq!(catalogue(7, 1500), catalogue(7, 1500));
+    }
+
+    #[test]
+    fn another_seed_gives_another_catalogue() {
+        assert_ne!(catalogue(7, 200), catalogue(8, 200));
+    }
+
+    #[test]
+    fn ids_are_contiguous_across_chunks_and_children_point_at_parents() {
+        let batches = catalogue(3, 2500);
+        let reviews: Vec<i64> = batches
+            .iter()
+            .flat_map(|b| b.reviews.iter().map(|r| r.id))
+            .collect();
+        assert_eq!(reviews, (1..=reviews.len() as i64).collect::<Vec<_>>());
+        for batch in &batches {
+            for photo in &batch.review_photos {
+                assert!(batch.reviews.iter().any(|r| r.id == photo.owner_id));
+            }
+            for score in &batch.characteristic_reviews {
+                let review = batch
+                    .reviews
+                    .iter()
+                    .find(|r| r.id == score.review_id)
+                    .unwrap();
+                let characteristic = batch
+                    .characteristics
+                    .iter()
+                    .find(|c| c.id == score.characteristic_id)
+                    .unwrap();
+                assert_eq!(review.product_id, characteristic.product_id);
+            }
+            for answer in &batch.answers {
+                assert!(batch.questions.iter().any(|q| q.id == answer.parent_id));
+            }
+        }
+    }
+
+    #[test]
+    fn proportions_follow_the_original_data() {
+        let mut counts = Counts::default();
+        catalogue(11, 20_000).iter().for_each(|b| counts.add(b));
+        let per = |n: u64, d: u64| n as f64 / d as f64;
+        let near = |actual: f64, expected: f64| (actual - expected).abs() / expected < 0.05;
+        assert!(
+            near(per(counts.reviews, counts.products), 5.77),
+            "{counts:?}"
+        );
+        assert!(
+            near(per(counts.review_photos, counts.reviews), 0.475),
+            "{counts:?}"
+        );
+        assert!(
+            near(per(counts.characteristics, counts.products), 3.35),
+            "{counts:?}"
+        );
+        assert!(
+            near(per(counts.characteristic_reviews, counts.reviews), 3.35),
+            "{counts:?}"
+        );
+        assert!(
+            near(per(counts.questions, counts.products), 3.52),
+            "{counts:?}"
+        );
+        assert!(
+            near(per(counts.answers, counts.questions), 1.95),
+            "{counts:?}"
+        );
+        assert!(
+            near(per(counts.answer_photos, counts.answers), 0.3),
+            "{counts:?}"
+        );
+    }
+
+    #[test]
+    fn about_one_review_in_thirty_is_reported() {
+        let reviews: Vec<ReviewRow> = catalogue(5, 10_000)
+            .into_iter()
+            .flat_map(|b| b.reviews)
+            .collect();
+        let reported = reviews.iter().filter(|r| r.reported).count() as f64 / reviews.len() as f64;
+        assert!((reported - 1.0 / 30.0).abs() < 0.005, "{reported}");
+    }
+}

@@ -1,0 +1,237 @@
+//! The PostgreSQL store: tokio-postgres over a deadpool pool, with every statement prepared
+//! once per connection and cached.
+//!
+//! Each read is one statement, so one round trip; each write is one atomic statement (a
+//! data-modifying CTE where several tables change), preceded at most by a read of immutable
+//! rows. Migrations are an explicit step ([`PgStore::migrate`]), run by `atelier migrate`.
+
+mod load;
+mod qa;
+mod reviews;
+
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use atelier_core::input::{NewAnswer, NewQuestion, NewReview, PageRequest, ReviewSort};
+use atelier_core::load::BulkLoader;
+use atelier_core::records::{Answer, Photo, Question, Review, ReviewMeta};
+use atelier_core::{
+    AnswerId, Flag, FlagTarget, ProductId, QuestionId, ReviewId, Store, StoreError,
+};
+use deadpool_postgres::{
+    Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime,
+};
+use tokio_postgres::NoTls;
+
+mod migrations {
+    refinery::embed_migrations!("migrations");
+}
+
+/// Serialises concurrent `migrate` runs (several instances starting at once) on one database.
+const MIGRATION_LOCK: &str = "SELECT pg_advisory_lock(7201100501)";
+const MIGRATION_UNLOCK: &str = "SELECT pg_advisory_unlock(7201100501)";
+
+/// The PostgreSQL store.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: Pool,
+}
+
+impl PgStore {
+    /// Builds a pool of up to `pool_size` connections to `url` (a `postgres://` URL; the
+    /// `options` parameter may set `search_path`). Connections open lazily; nothing is checked
+    /// until the first query.
+    pub fn connect(url: &str, pool_size: usize) -> Result<Self, StoreError> {
+        let config = tokio_postgres::Config::from_str(url)
+            .map_err(|e| StoreError::Invalid(atelier_core::InputError::new("database_url", e)))?;
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(pool_size.max(1))
+            .runtime(Runtime::Tokio1)
+            .build()
+            .map_err(|e| {
+                StoreError::Internal(format!("failed to build the connection pool: {e}"))
+            })?;
+        Ok(Self { pool })
+    }
+
+    /// Applies every pending migration, holding an advisory lock so that concurrent runs take
+    /// turns. Returns how many were applied.
+    pub async fn migrate(&self) -> Result<usize, StoreError> {
+        let mut client = self.client().await?;
+        client
+            .execute(MIGRATION_LOCK, &[])
+            .await
+            .map_err(db_error)?;
+        let report = migrations::migrations::runner()
+            .run_async(&mut **client)
+            .await;
+        client
+            .execute(MIGRATION_UNLOCK, &[])
+            .await
+            .map_err(db_error)?;
+        let report = report
+            .map_err(|e| StoreError::Internal(format!("failed to migrate PostgreSQL: {e}")))?;
+        Ok(report.applied_migrations().len())
+    }
+
+    /// Names of the migrations this build knows that the database has not applied yet.
+    pub async fn pending_migrations(&self) -> Result<Vec<String>, StoreError> {
+        let mut client = self.client().await?;
+        let applied = migrations::migrations::runner()
+            .get_applied_migrations_async(&mut **client)
+            .await
+            .map_err(|e| {
+                StoreError::Unavailable(format!("failed to read the migration history: {e}"))
+            })?;
+        Ok(migrations::migrations::runner()
+            .get_migrations()
+            .iter()
+            .filter(|m| !applied.iter().any(|a| a.version() == m.version()))
+            .map(|m| m.to_string())
+            .collect())
+    }
+
+    async fn client(&self) -> Result<Object, StoreError> {
+        self.pool.get().await.map_err(pool_error)
+    }
+}
+
+/// Translates a driver error once: lost connections and resource exhaustion are worth
+/// retrying (503), anything else is a bug (500, logged).
+pub(crate) fn db_error(err: tokio_postgres::Error) -> StoreError {
+    let transient = err.is_closed()
+        || err.code().is_some_and(|code| {
+            let code = code.code();
+            // 08: connection exception; 53: insufficient resources; 57P0x: server shutting
+            // down; 57014: statement timeout or cancel; 40001/40P01: serialization/deadlock.
+            code.starts_with("08")
+                || code.starts_with("53")
+                || code.starts_with("57P0")
+                || matches!(code, "57014" | "40001" | "40P01")
+        })
+        || (err.code().is_none()
+            && std::error::Error::source(&err).is_some_and(|s| s.is::<std::io::Error>()));
+    if transient {
+        StoreError::Unavailable(err.to_string())
+    } else {
+        StoreError::Internal(err.to_string())
+    }
+}
+
+fn pool_error(err: PoolError) -> StoreError {
+    match err {
+        PoolError::Backend(err) => db_error(err),
+        other => StoreError::Unavailable(other.to_string()),
+    }
+}
+
+/// Zips the `array_agg(id)` and `array_agg(url)` columns of a photo aggregate.
+pub(crate) fn zip_photos(ids: Option<Vec<i64>>, urls: Option<Vec<String>>) -> Vec<Photo> {
+    ids.unwrap_or_default()
+        .into_iter()
+        .zip(urls.unwrap_or_default())
+        .map(|(id, url)| Photo { id, url })
+        .collect()
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn reviews(
+        &self,
+        product: ProductId,
+        sort: ReviewSort,
+        page: PageRequest,
+    ) -> Result<Vec<Review>, StoreError> {
+        reviews::list(&self.client().await?, product, sort, page).await
+    }
+
+    async fn review_meta(&self, product: ProductId) -> Result<ReviewMeta, StoreError> {
+        reviews::meta(&self.client().await?, product).await
+    }
+
+    async fn add_review(&self, review: &NewReview) -> Result<ReviewId, StoreError> {
+        reviews::add(&self.client().await?, review).await
+    }
+
+    async fn questions(
+        &self,
+        product: ProductId,
+        page: PageRequest,
+    ) -> Result<Vec<Question>, StoreError> {
+        qa::questions(&self.client().await?, product, page).await
+    }
+
+    async fn answers(
+        &self,
+        question: QuestionId,
+        page: PageRequest,
+    ) -> Result<Vec<Answer>, StoreError> {
+        qa::answers(&self.client().await?, question, page).await
+    }
+
+    async fn add_question(&self, question: &NewQuestion) -> Result<QuestionId, StoreError> {
+        qa::add_question(&self.client().await?, question).await
+    }
+
+    async fn add_answer(
+        &self,
+        question: QuestionId,
+        answer: &NewAnswer,
+    ) -> Result<AnswerId, StoreError> {
+        qa::add_answer(&self.client().await?, question, answer).await
+    }
+
+    async fn flag(&self, target: FlagTarget, flag: Flag) -> Result<(), StoreError> {
+        // Each statement is a primary-key update; a single UPDATE never loses a vote.
+        let (sql, id) = match (target, flag) {
+            (FlagTarget::Review(id), Flag::Helpful) => (
+                "UPDATE reviews SET helpfulness = helpfulness + 1 WHERE id = $1",
+                id.get(),
+            ),
+            (FlagTarget::Review(id), Flag::Report) => {
+                ("UPDATE reviews SET reported = true WHERE id = $1", id.get())
+            }
+            (FlagTarget::Question(id), Flag::Helpful) => (
+                "UPDATE questions SET helpfulness = helpfulness + 1 WHERE id = $1",
+                id.get(),
+            ),
+            (FlagTarget::Question(id), Flag::Report) => (
+                "UPDATE questions SET reported = true WHERE id = $1",
+                id.get(),
+            ),
+            (FlagTarget::Answer(id), Flag::Helpful) => (
+                "UPDATE answers SET helpfulness = helpfulness + 1 WHERE id = $1",
+                id.get(),
+            ),
+            (FlagTarget::Answer(id), Flag::Report) => {
+                ("UPDATE answers SET reported = true WHERE id = $1", id.get())
+            }
+        };
+        let client = self.client().await?;
+        let stmt = client.prepare_cached(sql).await.map_err(db_error)?;
+        match client.execute(&stmt, &[&id]).await.map_err(db_error)? {
+            0 => Err(StoreError::NotFound(target.kind())),
+            _ => Ok(()),
+        }
+    }
+
+    async fn is_empty(&self) -> Result<bool, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_one(load::IS_EMPTY, &[])
+            .await
+            .map_err(db_error)?;
+        Ok(row.get(0))
+    }
+
+    async fn bulk_loader(&self, replace: bool) -> Result<Box<dyn BulkLoader>, StoreError> {
+        load::PgLoader::start(self.client().await?, replace).await
+    }
+}

@@ -1,0 +1,203 @@
+//! The embedded store: one SQLite file in WAL mode, a pool of read-only connections and one
+//! writer connection.
+//!
+//! SQLite allows one writer at a time, so writes queue on an async mutex instead of fighting
+//! over the file lock; readers run in parallel beside it thanks to WAL. Every call runs on
+//! tokio's blocking pool so the async workers never wait on disk.
+
+mod load;
+mod pool;
+mod qa;
+mod reviews;
+
+use std::path::Path;
+
+use async_trait::async_trait;
+use atelier_core::input::{NewAnswer, NewQuestion, NewReview, PageRequest, ReviewSort};
+use atelier_core::load::BulkLoader;
+use atelier_core::records::{Answer, Photo, Question, Review, ReviewMeta};
+use atelier_core::{
+    AnswerId, Flag, FlagTarget, ProductId, QuestionId, ReviewId, Store, StoreError,
+};
+
+use pool::Pool;
+
+mod migrations {
+    refinery::embed_migrations!("migrations");
+}
+
+/// The embedded SQLite store.
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: Pool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file at `path`, applies pending migrations and
+    /// opens `readers` read connections.
+    pub async fn open(path: &Path, readers: usize) -> Result<Self, StoreError> {
+        let pool = Pool::open(path.to_owned(), readers.max(1)).await?;
+        pool.write(|conn| {
+            migrations::migrations::runner()
+                .run(conn)
+                .map(|_| ())
+                .map_err(|e| {
+                    StoreError::Internal(format!("failed to migrate the SQLite store: {e}"))
+                })
+        })
+        .await?;
+        Ok(Self { pool })
+    }
+}
+
+/// Translates a driver error once. A locked or busy database is worth retrying; anything else
+/// is a bug or a damaged file.
+pub(crate) fn db_error(err: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode::{CannotOpen, DatabaseBusy, DatabaseLocked, DiskFull};
+    match err.sqlite_error_code() {
+        Some(DatabaseBusy | DatabaseLocked | CannotOpen | DiskFull) => {
+            StoreError::Unavailable(err.to_string())
+        }
+        _ => StoreError::Internal(err.to_string()),
+    }
+}
+
+/// Decodes the photo list a query aggregated with `json_group_array(json_array(id, url))`.
+pub(crate) fn decode_photos(json: Option<String>) -> Result<Vec<Photo>, StoreError> {
+    let Some(json) = json else {
+        return Ok(Vec::new());
+    };
+    let pairs: Vec<(i64, String)> = serde_json::from_str(&json)
+        .map_err(|e| StoreError::Internal(format!("failed to decode aggregated photos: {e}")))?;
+    Ok(pairs
+        .into_iter()
+        .map(|(id, url)| Photo { id, url })
+        .collect())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn reviews(
+        &self,
+        product: ProductId,
+        sort: ReviewSort,
+        page: PageRequest,
+    ) -> Result<Vec<Review>, StoreError> {
+        self.pool
+            .read(move |conn| reviews::list(conn, product, sort, page))
+            .await
+    }
+
+    async fn review_meta(&self, product: ProductId) -> Result<ReviewMeta, StoreError> {
+        self.pool
+            .read(move |conn| reviews::meta(conn, product))
+            .await
+    }
+
+    async fn add_review(&self, review: &NewReview) -> Result<ReviewId, StoreError> {
+        let review = review.clone();
+        self.pool
+            .write(move |conn| reviews::add(conn, &review))
+            .await
+    }
+
+    async fn questions(
+        &self,
+        product: ProductId,
+        page: PageRequest,
+    ) -> Result<Vec<Question>, StoreError> {
+        self.pool
+            .read(move |conn| qa::questions(conn, product, page))
+            .await
+    }
+
+    async fn answers(
+        &self,
+        question: QuestionId,
+        page: PageRequest,
+    ) -> Result<Vec<Answer>, StoreError> {
+        self.pool
+            .read(move |conn| qa::answers(conn, question, page))
+            .await
+    }
+
+    async fn add_question(&self, question: &NewQuestion) -> Result<QuestionId, StoreError> {
+        let question = question.clone();
+        self.pool
+            .write(move |conn| qa::add_question(conn, &question))
+            .await
+    }
+
+    async fn add_answer(
+        &self,
+        question: QuestionId,
+        answer: &NewAnswer,
+    ) -> Result<AnswerId, StoreError> {
+        let answer = answer.clone();
+        self.pool
+            .write(move |conn| qa::add_answer(conn, question, &answer))
+            .await
+    }
+
+    async fn flag(&self, target: FlagTarget, flag: Flag) -> Result<(), StoreError> {
+        self.pool
+            .write(move |conn| flag_row(conn, target, flag))
+            .await
+    }
+
+    async fn is_empty(&self) -> Result<bool, StoreError> {
+        self.pool
+            .read(|conn| {
+                conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM products)", [], |row| {
+                    row.get(0)
+                })
+                .map_err(db_error)
+            })
+            .await
+    }
+
+    async fn bulk_loader(&self, replace: bool) -> Result<Box<dyn BulkLoader>, StoreError> {
+        load::SqliteLoader::start(&self.pool, replace).await
+    }
+}
+
+/// Adds a helpful vote or a report flag. One UPDATE, so concurrent votes never lose a count.
+fn flag_row(
+    conn: &mut rusqlite::Connection,
+    target: FlagTarget,
+    flag: Flag,
+) -> Result<(), StoreError> {
+    // Each statement is a primary-key update.
+    let (sql, id) = match (target, flag) {
+        (FlagTarget::Review(id), Flag::Helpful) => (
+            "UPDATE reviews SET helpfulness = helpfulness + 1 WHERE id = ?1",
+            id.get(),
+        ),
+        (FlagTarget::Review(id), Flag::Report) => {
+            ("UPDATE reviews SET reported = 1 WHERE id = ?1", id.get())
+        }
+        (FlagTarget::Question(id), Flag::Helpful) => (
+            "UPDATE questions SET helpfulness = helpfulness + 1 WHERE id = ?1",
+            id.get(),
+        ),
+        (FlagTarget::Question(id), Flag::Report) => {
+            ("UPDATE questions SET reported = 1 WHERE id = ?1", id.get())
+        }
+        (FlagTarget::Answer(id), Flag::Helpful) => (
+            "UPDATE answers SET helpfulness = helpfulness + 1 WHERE id = ?1",
+            id.get(),
+        ),
+        (FlagTarget::Answer(id), Flag::Report) => {
+            ("UPDATE answers SET reported = 1 WHERE id = ?1", id.get())
+        }
+    };
+    let changed = conn
+        .prepare_cached(sql)
+        .and_then(|mut stmt| stmt.execute([id]))
+        .map_err(db_error)?;
+    if changed == 0 {
+        Err(StoreError::NotFound(target.kind()))
+    } else {
+        Ok(())
+    }
+}

@@ -1,0 +1,206 @@
+//! Reviews and review meta on SQLite.
+
+use atelier_core::input::{NewReview, PageRequest, ReviewSort, now_ms};
+use atelier_core::records::{CharacteristicSummary, Review, ReviewMeta};
+use atelier_core::{CharacteristicId, ProductId, ReviewId, StoreError};
+use rusqlite::{Connection, Row, params};
+
+use crate::{db_error, decode_photos};
+
+/// A page of a product's reviews in one statement. The product row is the left side of the
+/// join, so an existing product with no reviews yields one row of NULLs and an unknown product
+/// yields no row at all. The inner page is served by the partial index named for its order
+/// (`reviews_newest`, `reviews_helpful`, `reviews_relevant`); photos by `review_photos_review`.
+macro_rules! list_sql {
+    ($order:literal, $outer_order:literal) => {
+        concat!(
+            "SELECT r.id, r.rating, r.summary, r.recommend, r.response, r.body, r.date_ms, \
+                    r.reviewer_name, r.helpfulness, \
+                    (SELECT json_group_array(json_array(ph.id, ph.url) ORDER BY ph.id) \
+                       FROM review_photos ph WHERE ph.review_id = r.id) \
+             FROM products p \
+             LEFT JOIN (SELECT id, rating, summary, recommend, response, body, date_ms, reviewer_name, \
+                               helpfulness, relevance \
+                        FROM reviews WHERE product_id = ?1 AND reported = 0 \
+                        ORDER BY ", $order, " LIMIT ?2 OFFSET ?3) r ON 1 \
+             WHERE p.id = ?1 \
+             ORDER BY ", $outer_order
+        )
+    };
+}
+
+const LIST_NEWEST: &str = list_sql!("date_ms DESC, id DESC", "r.date_ms DESC, r.id DESC");
+const LIST_HELPFUL: &str = list_sql!("helpfulness DESC, id DESC", "r.helpfulness DESC, r.id DESC");
+const LIST_RELEVANT: &str = list_sql!("relevance DESC, id DESC", "r.relevance DESC, r.id DESC");
+
+pub(crate) fn list(
+    conn: &Connection,
+    product: ProductId,
+    sort: ReviewSort,
+    page: PageRequest,
+) -> Result<Vec<Review>, StoreError> {
+    let sql = match sort {
+        ReviewSort::Newest => LIST_NEWEST,
+        ReviewSort::Helpful => LIST_HELPFUL,
+        ReviewSort::Relevant => LIST_RELEVANT,
+    };
+    let mut stmt = conn.prepare_cached(sql).map_err(db_error)?;
+    let mut rows = stmt
+        .query(params![product.get(), page.count(), page.offset()])
+        .map_err(db_error)?;
+    let mut found = false;
+    let mut reviews = Vec::new();
+    while let Some(row) = rows.next().map_err(db_error)? {
+        found = true;
+        if let Some(review) = review_from_row(row)? {
+            reviews.push(review);
+        }
+    }
+    if found {
+        Ok(reviews)
+    } else {
+        Err(StoreError::NotFound("product"))
+    }
+}
+
+fn review_from_row(row: &Row<'_>) -> Result<Option<Review>, StoreError> {
+    let Some(id) = row.get::<_, Option<i64>>(0).map_err(db_error)? else {
+        return Ok(None);
+    };
+    Ok(Some(Review {
+        id: ReviewId::new_unchecked(id),
+        rating: row.get(1).map_err(db_error)?,
+        summary: row.get(2).map_err(db_error)?,
+        recommend: row.get(3).map_err(db_error)?,
+        response: row.get(4).map_err(db_error)?,
+        body: row.get(5).map_err(db_error)?,
+        date_ms: row.get(6).map_err(db_error)?,
+        reviewer_name: row.get(7).map_err(db_error)?,
+        helpfulness: row.get(8).map_err(db_error)?,
+        photos: decode_photos(row.get(9).map_err(db_error)?)?,
+    }))
+}
+
+/// Meta in one statement: the summary row (primary key) and the product's characteristics
+/// (`characteristics_product`). No row at all means no such product.
+const META: &str = "SELECT m.rating_1, m.rating_2, m.rating_3, m.rating_4, m.rating_5, \
+        m.recommended_false, m.recommended_true, c.id, c.name, c.rating_sum, c.rating_count \
+    FROM products p \
+    LEFT JOIN review_meta m ON m.product_id = p.id \
+    LEFT JOIN characteristics c ON c.product_id = p.id \
+    WHERE p.id = ?1 \
+    ORDER BY c.id";
+
+pub(crate) fn meta(conn: &Connection, product: ProductId) -> Result<ReviewMeta, StoreError> {
+    let mut stmt = conn.prepare_cached(META).map_err(db_error)?;
+    let mut rows = stmt.query([product.get()]).map_err(db_error)?;
+    let mut meta: Option<ReviewMeta> = None;
+    while let Some(row) = rows.next().map_err(db_error)? {
+        if meta.is_none() {
+            // A product without reviews has no summary row: its counts read as zeros.
+            let mut counts = [0_i64; 7];
+            for (i, count) in counts.iter_mut().enumerate() {
+                *count = row.get::<_, Option<i64>>(i).map_err(db_error)?.unwrap_or(0);
+            }
+            meta = Some(ReviewMeta {
+                ratings: [counts[0], counts[1], counts[2], counts[3], counts[4]],
+                recommended_false: counts[5],
+                recommended_true: counts[6],
+                characteristics: Vec::new(),
+            });
+        }
+        let Some(meta) = meta.as_mut() else { continue };
+        if let Some(id) = row.get::<_, Option<i64>>(7).map_err(db_error)? {
+            meta.characteristics.push(CharacteristicSummary {
+                id: CharacteristicId::new_unchecked(id),
+                name: row.get(8).map_err(db_error)?,
+                rating_sum: row.get(9).map_err(db_error)?,
+                rating_count: row.get(10).map_err(db_error)?,
+            });
+        }
+    }
+    meta.ok_or(StoreError::NotFound("product"))
+}
+
+/// The product and its characteristics (`characteristics_product`): no row means no product.
+const OWNED_CHARACTERISTICS: &str = "SELECT c.id FROM products p LEFT JOIN characteristics c ON c.product_id = p.id WHERE p.id = ?1";
+const INSERT_REVIEW: &str = "INSERT INTO reviews \
+    (product_id, rating, date_ms, summary, body, recommend, reviewer_name, reviewer_email) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+const INSERT_PHOTO: &str = "INSERT INTO review_photos (review_id, url) VALUES (?1, ?2)";
+const INSERT_RATING: &str =
+    "INSERT INTO characteristic_reviews (characteristic_id, review_id, value) VALUES (?1, ?2, ?3)";
+const ADD_TO_CHARACTERISTIC: &str = "UPDATE characteristics \
+    SET rating_sum = rating_sum + ?2, rating_count = rating_count + 1 WHERE id = ?1";
+const ADD_TO_META: &str = "INSERT INTO review_meta (product_id, rating_1, rating_2, rating_3, \
+        rating_4, rating_5, recommended_false, recommended_true) \
+    VALUES (?1, ?2 = 1, ?2 = 2, ?2 = 3, ?2 = 4, ?2 = 5, ?3 = 0, ?3 = 1) \
+    ON CONFLICT (product_id) DO UPDATE SET \
+        rating_1 = rating_1 + excluded.rating_1, rating_2 = rating_2 + excluded.rating_2, \
+        rating_3 = rating_3 + excluded.rating_3, rating_4 = rating_4 + excluded.rating_4, \
+        rating_5 = rating_5 + excluded.rating_5, \
+        recommended_false = recommended_false + excluded.recommended_false, \
+        recommended_true = recommended_true + excluded.recommended_true";
+
+/// Writes a review, its photos, its characteristic ratings and the product's summary in one
+/// transaction; any failure rolls all of it back.
+pub(crate) fn add(conn: &mut Connection, review: &NewReview) -> Result<ReviewId, StoreError> {
+    let tx = conn.transaction().map_err(db_error)?;
+    let owned = {
+        let mut stmt = tx.prepare_cached(OWNED_CHARACTERISTICS).map_err(db_error)?;
+        let ids = stmt
+            .query_map([review.product_id.get()], |row| {
+                row.get::<_, Option<i64>>(0)
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(db_error)?;
+        if ids.is_empty() {
+            return Err(StoreError::NotFound("product"));
+        }
+        ids.into_iter()
+            .flatten()
+            .map(CharacteristicId::new_unchecked)
+            .collect::<Vec<_>>()
+    };
+    review.check_characteristics(&owned)?;
+
+    let rating = review.rating.get();
+    tx.prepare_cached(INSERT_REVIEW)
+        .and_then(|mut stmt| {
+            stmt.execute(params![
+                review.product_id.get(),
+                rating,
+                now_ms(),
+                review.summary.as_str(),
+                review.body.as_str(),
+                review.recommend,
+                review.name.as_str(),
+                review.email.as_str(),
+            ])
+        })
+        .map_err(db_error)?;
+    let id = tx.last_insert_rowid();
+    {
+        let mut photo = tx.prepare_cached(INSERT_PHOTO).map_err(db_error)?;
+        for url in &review.photos {
+            photo.execute(params![id, url.as_str()]).map_err(db_error)?;
+        }
+        let mut score = tx.prepare_cached(INSERT_RATING).map_err(db_error)?;
+        let mut total = tx.prepare_cached(ADD_TO_CHARACTERISTIC).map_err(db_error)?;
+        for (characteristic, value) in &review.characteristics {
+            score
+                .execute(params![characteristic.get(), id, value.get()])
+                .map_err(db_error)?;
+            total
+                .execute(params![characteristic.get(), value.get()])
+                .map_err(db_error)?;
+        }
+        tx.prepare_cached(ADD_TO_META)
+            .and_then(|mut stmt| {
+                stmt.execute(params![review.product_id.get(), rating, review.recommend])
+            })
+            .map_err(db_error)?;
+    }
+    tx.commit().map_err(db_error)?;
+    Ok(ReviewId::new_unchecked(id))
+}
