@@ -296,6 +296,32 @@ pub struct NewAnswer {
     pub photos: Vec<PhotoUrl>,
 }
 
+impl NewReview {
+    /// Checks that every rated characteristic is one of `owned`, the product's own. A store calls
+    /// this inside the write, before writing anything.
+    pub fn check_characteristics(&self, owned: &[CharacteristicId]) -> Result<(), InputError> {
+        match self
+            .characteristics
+            .iter()
+            .find(|(id, _)| !owned.contains(id))
+        {
+            Some((id, _)) => Err(InputError::new(
+                format!("characteristics.{id}"),
+                format!("is not a characteristic of product {}", self.product_id),
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The current time in epoch milliseconds: the date given to a new review, question or answer.
+pub fn now_ms() -> i64 {
+    let elapsed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -432,30 +458,4 @@ mod tests {
         assert!(check_photo_count("photos", 6).is_err());
         assert!(check_photo_count("photos", 5).is_ok());
     }
-}
-
-impl NewReview {
-    /// Checks that every rated characteristic is one of `owned`, the product's own. A store calls
-    /// this inside the write, before writing anything.
-    pub fn check_characteristics(&self, owned: &[CharacteristicId]) -> Result<(), InputError> {
-        match self
-            .characteristics
-            .iter()
-            .find(|(id, _)| !owned.contains(id))
-        {
-            Some((id, _)) => Err(InputError::new(
-                format!("characteristics.{id}"),
-                format!("is not a characteristic of product {}", self.product_id),
-            )),
-            None => Ok(()),
-        }
-    }
-}
-
-/// The current time in epoch milliseconds: the date given to a new review, question or answer.
-pub fn now_ms() -> i64 {
-    let elapsed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
 }

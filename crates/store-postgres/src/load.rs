@@ -43,7 +43,8 @@ const FINISH: &str = "TRUNCATE review_meta;
         ('questions', (SELECT max(id) FROM questions)),
         ('answers', (SELECT max(id) FROM answers)),
         ('answer_photos', (SELECT max(id) FROM answer_photos))) AS ids(t, m);
-    ANALYZE;";
+    ANALYZE products, characteristics, reviews, review_photos, characteristic_reviews, review_meta,
+            questions, answers, answer_photos;";
 
 /// A load in progress, on its own connection.
 pub(crate) struct PgLoader {

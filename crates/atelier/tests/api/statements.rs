@@ -1,0 +1,41 @@
+//! Each GET costs one statement on PostgreSQL, counted on the wire by a protocol proxy.
+
+use atelier_testkit::{Fixture, StatementCounter, TestApp, TestStore, fixture_batch};
+
+async fn statements_for(app: &TestApp, counter: &StatementCounter, path: &str) -> u64 {
+    // The first call prepares the statement on the connection; the second shows the steady state.
+    let (status, _) = app.get(path).await;
+    assert!(status == 200, "{path}: {status}");
+    counter.reset();
+    app.get(path).await;
+    counter.statements()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_get_is_one_statement_on_postgres() {
+    let (test, counter) = TestStore::postgres_counted().await;
+    Fixture::load(test.store.as_ref(), fixture_batch()).await;
+    let app = TestApp::spawn(test.store.clone()).await;
+    for path in [
+        "/reviews?product_id=1&sort=newest",
+        "/reviews?product_id=1&sort=helpful",
+        "/reviews?product_id=1&sort=relevant",
+        "/reviews/meta?product_id=1",
+        "/qa/questions?product_id=1&count=200",
+        "/qa/questions/1/answers",
+    ] {
+        assert_eq!(statements_for(&app, &counter, path).await, 1, "{path}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_statement_counter_sees_every_statement() {
+    // The counter itself must be able to fail: a write of three statements counts three.
+    let (test, counter) = TestStore::postgres_counted().await;
+    Fixture::load(test.store.as_ref(), fixture_batch()).await;
+    counter.reset();
+    assert!(!test.store.is_empty().await.unwrap());
+    assert!(!test.store.is_empty().await.unwrap());
+    assert!(!test.store.is_empty().await.unwrap());
+    assert_eq!(counter.statements(), 3);
+}
