@@ -6,6 +6,7 @@ use anyhow::Context;
 use atelier_etl::generate::{self, Counts, Proportions};
 use clap::Args;
 
+use crate::output::say;
 use crate::settings::{DatabaseUrl, StoreOptions};
 
 /// Options of `atelier generate`.
@@ -96,7 +97,7 @@ pub async fn run(options: GenerateOptions) -> anyhow::Result<()> {
 
 /// Prints what was generated and how fast.
 pub fn print_counts(counts: &Counts, seconds: f64) {
-    println!(
+    say(format_args!(
         "generated {} rows in {seconds:.1}s ({:.0} rows/s): {} products, {} reviews, {} review photos, \
          {} characteristics, {} characteristic ratings, {} questions, {} answers, {} answer photos",
         counts.total(),
@@ -109,5 +110,5 @@ pub fn print_counts(counts: &Counts, seconds: f64) {
         counts.questions,
         counts.answers,
         counts.answer_photos
-    );
+    ));
 }

@@ -2,6 +2,7 @@
 
 mod generate;
 mod migrate;
+mod output;
 mod quickstart;
 mod serve;
 mod settings;

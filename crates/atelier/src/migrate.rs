@@ -5,6 +5,7 @@ use anyhow::Context;
 use atelier_store_postgres::PgStore;
 use clap::Args;
 
+use crate::output::say;
 use crate::settings::{DatabaseUrl, StoreOptions};
 
 /// Options of `atelier migrate`.
@@ -23,14 +24,17 @@ pub async fn run(options: MigrateOptions) -> anyhow::Result<()> {
                 .migrate()
                 .await
                 .with_context(|| format!("failed to migrate {}", options.store.database_url))?;
-            println!(
+            say(format_args!(
                 "{}: applied {applied} migration(s); the schema is up to date",
                 options.store.database_url
-            );
+            ));
         }
         DatabaseUrl::Sqlite(_) => {
             options.store.open().await?;
-            println!("{}: the schema is up to date", options.store.database_url);
+            say(format_args!(
+                "{}: the schema is up to date",
+                options.store.database_url
+            ));
         }
     }
     Ok(())

@@ -7,6 +7,7 @@ use anyhow::Context;
 use atelier_etl::generate::{self, Proportions};
 use clap::Args;
 
+use crate::output::say;
 use crate::serve::{HttpOptions, bind, serve};
 use crate::settings::{DatabaseUrl, StoreOptions};
 
@@ -33,12 +34,12 @@ pub async fn run(options: QuickstartOptions) -> anyhow::Result<()> {
     };
     let store = settings.open().await?;
     if store.is_empty().await? {
-        println!(
+        say(format_args!(
             "creating the demo catalogue in {} ({} products, seed {})...",
             options.db.display(),
             options.products,
             options.seed
-        );
+        ));
         let started = Instant::now();
         let counts = generate::into_store(
             store.as_ref(),
@@ -51,19 +52,23 @@ pub async fn run(options: QuickstartOptions) -> anyhow::Result<()> {
         .context("failed to generate the demo catalogue")?;
         crate::generate::print_counts(&counts, started.elapsed().as_secs_f64());
     } else {
-        println!("reusing the catalogue in {}", options.db.display());
+        say(format_args!(
+            "reusing the catalogue in {}",
+            options.db.display()
+        ));
     }
     let listener = bind(&options.http).await?;
     let base = format!("http://{}", listener.local_addr()?);
-    println!("Atelier is serving the demo catalogue on {base}. Try:");
+    let mut banner = format!("Atelier is serving the demo catalogue on {base}. Try:");
     for path in [
         "/reviews?product_id=2&sort=newest&count=3",
         "/reviews/meta?product_id=2",
         "/qa/questions?product_id=2",
         "/api/fec2/hr-rfe/reviews/meta?product_id=2",
     ] {
-        println!("  curl '{base}{path}'");
+        banner.push_str(&format!("\n  curl '{base}{path}'"));
     }
-    println!("Press Ctrl-C to stop.");
+    banner.push_str("\nPress Ctrl-C to stop.");
+    say(banner);
     serve(store, listener, &options.http).await
 }

@@ -35,7 +35,8 @@ fn quickstart(db: &std::path::Path) -> (Running, Vec<String>, String) {
     let mut running = Running(child);
     let stdout = running.0.stdout.take().expect("stdout is piped");
     let mut lines = Vec::new();
-    for line in BufReader::new(stdout).lines() {
+    let mut reader = BufReader::new(stdout).lines();
+    while let Some(line) = reader.next() {
         let line = line.expect("failed to read the output");
         lines.push(line.clone());
         // "Atelier is serving the demo catalogue on http://127.0.0.1:PORT. Try:"
@@ -50,6 +51,61 @@ fn quickstart(db: &std::path::Path) -> (Running, Vec<String>, String) {
         }
     }
     panic!("quickstart never said where it serves: {lines:?}");
+}
+
+#[test]
+fn quickstart_keeps_serving_when_its_output_is_closed() {
+    // Like `atelier quickstart | head -1`: stdout is a pipe nobody reads, closed from the start.
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let child = Command::new(BIN)
+        .args([
+            "quickstart",
+            "--products",
+            "50",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--db",
+        ])
+        .arg(dir.path().join("closed.db"))
+        .stdout(writer)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut running = Running(child);
+    // The banner is written before the server starts answering, so an answer proves the
+    // process got past it. Bounded: about ten seconds.
+    let answered = (0..200).any(|_| {
+        if let Some(status) = running.0.try_wait().unwrap() {
+            panic!("quickstart exited with {status} when its output was closed");
+        }
+        match health(port) {
+            Some(reply) => reply.starts_with("HTTP/1.1 200"),
+            None => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                false
+            }
+        }
+    });
+    assert!(answered, "quickstart never answered on port {port}");
+}
+
+/// `GET /health` over a raw socket, or `None` while nothing answers.
+fn health(port: u16) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .write_all(b"GET /health HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n")
+        .ok()?;
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).ok()?;
+    (!reply.is_empty()).then_some(reply)
 }
 
 #[tokio::test]
