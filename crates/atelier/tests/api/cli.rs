@@ -36,7 +36,7 @@ fn quickstart(db: &std::path::Path) -> (Running, Vec<String>, String) {
     let stdout = running.0.stdout.take().expect("stdout is piped");
     let mut lines = Vec::new();
     let mut reader = BufReader::new(stdout).lines();
-    while let Some(line) = reader.next() {
+    for line in reader.by_ref() {
         let line = line.expect("failed to read the output");
         lines.push(line.clone());
         // "Atelier is serving the demo catalogue on http://127.0.0.1:PORT. Try:"
