@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use atelier_core::StoreError;
 use rusqlite::{Connection, OpenFlags};
-use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard, Semaphore};
+use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard, OwnedSemaphorePermit, Semaphore};
 
 use crate::db_error;
 
@@ -26,8 +26,8 @@ pub(crate) struct Pool {
 
 struct Readers {
     idle: Mutex<Vec<Connection>>,
-    /// One permit per connection, so a reader waits asynchronously when all are busy.
-    permits: Semaphore,
+    /// One permit per idle connection, so a reader waits asynchronously when all are busy.
+    permits: Arc<Semaphore>,
 }
 
 impl Pool {
@@ -56,37 +56,39 @@ impl Pool {
         Ok(Self {
             readers: Arc::new(Readers {
                 idle: Mutex::new(idle),
-                permits: Semaphore::new(readers),
+                permits: Arc::new(Semaphore::new(readers)),
             }),
             writer: Arc::new(AsyncMutex::new(writer)),
         })
     }
 
     /// Runs `work` on an idle read connection, on the blocking pool.
+    ///
+    /// The blocking task itself returns the connection to the pool and only then releases its
+    /// permit: if the caller's future is dropped mid-read (a client hung up), the connection is
+    /// still returned. Returning it from the async side would lose it on every cancellation.
     pub(crate) async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        let permit = self.readers.permits.acquire().await.map_err(|_| closed())?;
-        let conn = lock(&self.readers.idle).pop().ok_or_else(closed)?;
-        let joined = tokio::task::spawn_blocking(move || {
+        let permit: OwnedSemaphorePermit = self
+            .readers
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| closed())?;
+        let readers = self.readers.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = lock(&readers.idle).pop().ok_or_else(closed)?;
             let result = work(&conn);
-            (conn, result)
+            lock(&readers.idle).push(conn);
+            drop(permit);
+            result
         })
-        .await;
-        match joined {
-            Ok((conn, result)) => {
-                lock(&self.readers.idle).push(conn);
-                result
-            }
-            Err(e) => {
-                // The connection died with the task: retire its permit so the count of permits
-                // stays equal to the count of idle connections.
-                permit.forget();
-                Err(StoreError::Internal(format!("a SQLite read panicked: {e}")))
-            }
-        }
+        .await
+        .map_err(|e| StoreError::Internal(format!("a SQLite read panicked: {e}")))?
     }
 
     /// Runs `work` on the writer once every earlier write has finished.
@@ -140,4 +142,40 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 fn closed() -> StoreError {
     StoreError::Unavailable("the SQLite reader pool is closed".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn reads_cancelled_mid_flight_do_not_lose_connections() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = Pool::open(dir.path().join("pool.db"), 2).await.unwrap();
+        // Each read outlives its caller's timeout, so the caller's future is dropped while the
+        // blocking task still holds the connection; more cancellations than connections.
+        for _ in 0..5 {
+            let slow = pool.read(|_| {
+                std::thread::sleep(Duration::from_millis(30));
+                Ok(())
+            });
+            assert!(
+                tokio::time::timeout(Duration::from_millis(1), slow)
+                    .await
+                    .is_err()
+            );
+        }
+        for _ in 0..10 {
+            let value: i64 = pool
+                .read(|conn| {
+                    conn.query_row("SELECT 7", [], |row| row.get(0))
+                        .map_err(db_error)
+                })
+                .await
+                .unwrap();
+            assert_eq!(value, 7);
+        }
+    }
 }
