@@ -1,9 +1,11 @@
-//! `atelier generate`: a deterministic catalogue, written straight into a store.
+//! `atelier generate`: a deterministic catalogue, as the eight CSV files or straight into a
+//! store.
 
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
-use atelier_etl::generate::{self, Counts, Proportions};
+use atelier_etl::generate::{self, Counts, Plan, Proportions};
 use clap::Args;
 
 use crate::output::say;
@@ -18,12 +20,18 @@ pub struct GenerateOptions {
     /// The seed: the same seed gives the same catalogue, byte for byte.
     #[arg(long, env = "ATELIER_SEED", default_value_t = 42)]
     seed: u64,
-    /// The store to fill: sqlite://PATH or postgres://... (migrated first).
-    #[arg(long, env = "ATELIER_DATABASE_URL")]
-    into: DatabaseUrl,
-    /// Empty the store first if it holds data (otherwise such a store is refused).
+    /// Write the eight CSV files of the original dataset into this folder.
+    #[arg(long, required_unless_present = "into", conflicts_with = "into")]
+    out: Option<PathBuf>,
+    /// Write straight into this store instead: sqlite://PATH or postgres://... (migrated first).
     #[arg(long)]
+    into: Option<DatabaseUrl>,
+    /// With --into: empty the store first if it holds data (otherwise such a store is refused).
+    #[arg(long, requires = "into")]
     replace: bool,
+    /// Worker threads; the output is the same for any number.
+    #[arg(long, env = "ATELIER_THREADS", default_value_t = default_threads())]
+    threads: usize,
     #[command(flatten)]
     proportions: ProportionOptions,
 }
@@ -68,29 +76,39 @@ impl From<&ProportionOptions> for Proportions {
     }
 }
 
+/// All cores.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, usize::from)
+}
+
 pub async fn run(options: GenerateOptions) -> anyhow::Result<()> {
     anyhow::ensure!(options.products >= 1, "--products must be at least 1");
-    let target = StoreOptions {
-        database_url: options.into.clone(),
-        pool_size: 2,
+    let plan = Plan {
+        products: options.products,
+        seed: options.seed,
+        proportions: (&options.proportions).into(),
+        threads: options.threads,
     };
-    if let DatabaseUrl::Postgres(url) = &target.database_url {
-        atelier_store_postgres::PgStore::connect(url, 1)?
-            .migrate()
-            .await
-            .with_context(|| format!("failed to migrate {}", target.database_url))?;
-    }
-    let store = target.open().await?;
     let started = Instant::now();
-    let counts = generate::into_store(
-        store.as_ref(),
-        options.products,
-        options.seed,
-        &(&options.proportions).into(),
-        options.replace,
-    )
-    .await
-    .with_context(|| format!("failed to generate into {}", target.database_url))?;
+    let counts = match (options.out, options.into) {
+        (Some(dir), _) => {
+            let target = dir.clone();
+            tokio::task::spawn_blocking(move || generate::to_csv(&target, &plan))
+                .await?
+                .with_context(|| format!("failed to write the CSV files into {}", dir.display()))?
+        }
+        (None, Some(url)) => {
+            let target = StoreOptions {
+                database_url: url,
+                pool_size: 2,
+            };
+            let store = target.open_for_loading().await?;
+            generate::into_store(store.as_ref(), plan, options.replace)
+                .await
+                .with_context(|| format!("failed to generate into {}", target.database_url))?
+        }
+        (None, None) => anyhow::bail!("give --out DIR or --into URL"),
+    };
     print_counts(&counts, started.elapsed().as_secs_f64());
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! `atelier`: serves the Ratings & Reviews and Q&A APIs, and the tools around them.
 
 mod generate;
+mod import;
 mod migrate;
 mod output;
 mod quickstart;
@@ -28,8 +29,10 @@ enum Command {
     Quickstart(quickstart::QuickstartOptions),
     /// Apply pending schema migrations (the release step for PostgreSQL).
     Migrate(migrate::MigrateOptions),
-    /// Generate a deterministic catalogue straight into a store.
+    /// Generate a deterministic catalogue, as CSV files or straight into a store.
     Generate(generate::GenerateOptions),
+    /// Load the original dataset's CSV files into a store.
+    Import(import::ImportOptions),
 }
 
 #[tokio::main]
@@ -41,6 +44,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Quickstart(options) => quickstart::run(options).await,
         Command::Migrate(options) => migrate::run(options).await,
         Command::Generate(options) => generate::run(options).await,
+        Command::Import(options) => import::run(options).await,
     }
 }
 

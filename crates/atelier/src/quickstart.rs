@@ -4,7 +4,8 @@
 use std::time::Instant;
 
 use anyhow::Context;
-use atelier_etl::generate::{self, Proportions};
+use atelier_core::load::Contents;
+use atelier_etl::generate::{self, Plan, Proportions};
 use clap::Args;
 
 use crate::output::say;
@@ -32,8 +33,9 @@ pub async fn run(options: QuickstartOptions) -> anyhow::Result<()> {
         database_url: DatabaseUrl::Sqlite(options.db.clone()),
         pool_size: 8,
     };
-    let store = settings.open().await?;
-    if store.is_empty().await? {
+    let store = settings.open_for_loading().await?;
+    let contents = store.contents().await?;
+    if contents != Contents::Complete {
         say(format_args!(
             "creating the demo catalogue in {} ({} products, seed {})...",
             options.db.display(),
@@ -41,15 +43,17 @@ pub async fn run(options: QuickstartOptions) -> anyhow::Result<()> {
             options.seed
         ));
         let started = Instant::now();
-        let counts = generate::into_store(
-            store.as_ref(),
-            options.products,
-            options.seed,
-            &Proportions::default(),
-            false,
-        )
-        .await
-        .context("failed to generate the demo catalogue")?;
+        let plan = Plan {
+            products: options.products,
+            seed: options.seed,
+            proportions: Proportions::default(),
+            threads: crate::generate::default_threads(),
+        };
+        // An interrupted earlier run left a partial catalogue: it is only a demo, so redo it.
+        let replace = contents == Contents::Incomplete;
+        let counts = generate::into_store(store.as_ref(), plan, replace)
+            .await
+            .context("failed to generate the demo catalogue")?;
         crate::generate::print_counts(&counts, started.elapsed().as_secs_f64());
     } else {
         say(format_args!(

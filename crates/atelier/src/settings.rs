@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use atelier_core::Store;
+use atelier_core::load::Contents;
 use atelier_store_postgres::PgStore;
 use atelier_store_sqlite::SqliteStore;
 use clap::Args;
@@ -85,9 +86,33 @@ pub struct StoreOptions {
 }
 
 impl StoreOptions {
+    /// Opens the store to serve it: it must hold no interrupted load.
+    pub async fn open(&self) -> anyhow::Result<Arc<dyn Store>> {
+        let store = self.open_any().await?;
+        if store.contents().await? == Contents::Incomplete {
+            bail!(
+                "{} holds an interrupted load and is not served; run `atelier import --replace` (or `generate --replace`) again",
+                self.database_url
+            );
+        }
+        Ok(store)
+    }
+
+    /// Opens the store to load it, migrating a PostgreSQL schema first (loading is a set-up
+    /// step, like `migrate`).
+    pub async fn open_for_loading(&self) -> anyhow::Result<Arc<dyn Store>> {
+        if let DatabaseUrl::Postgres(url) = &self.database_url {
+            PgStore::connect(url, 1)?
+                .migrate()
+                .await
+                .with_context(|| format!("failed to migrate {}", self.database_url))?;
+        }
+        self.open_any().await
+    }
+
     /// Opens the store. SQLite files are created and migrated on open (the embedded store needs
     /// no set-up); a PostgreSQL schema must be migrated first with `atelier migrate`.
-    pub async fn open(&self) -> anyhow::Result<Arc<dyn Store>> {
+    async fn open_any(&self) -> anyhow::Result<Arc<dyn Store>> {
         match &self.database_url {
             DatabaseUrl::Sqlite(path) => {
                 let store = SqliteStore::open(path, self.pool_size)

@@ -149,14 +149,50 @@ impl Batch {
     }
 }
 
-/// A bulk load in progress. Batches must arrive parents first: a row's parent is in the same or
-/// an earlier batch.
+/// What a store holds, as far as loading is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Contents {
+    /// No product yet.
+    Empty,
+    /// Data from finished loads and API writes.
+    Complete,
+    /// A bulk load started and did not finish: the data is partial and must not be served.
+    Incomplete,
+}
+
+/// One timed step of finishing a load, for the import's summary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Phase {
+    /// What the step did: "indexes", "constraints", "meta", ...
+    pub name: &'static str,
+    /// How long it took.
+    pub seconds: f64,
+}
+
+/// A bulk load in progress. The store is marked incomplete from the start; rows are written
+/// into tables without secondary indexes; [`finish`](Self::finish) rebuilds them and marks the
+/// store complete. Rows must be valid and reference existing parents: the importer checks.
 #[async_trait]
 pub trait BulkLoader: Send {
     /// Writes one batch.
     async fn load(&mut self, batch: Batch) -> Result<(), StoreError>;
 
-    /// Computes the meta summaries, moves id sequences past the largest id and marks the store
-    /// complete.
-    async fn finish(self: Box<Self>) -> Result<(), StoreError>;
+    /// Rebuilds indexes and constraints, computes the meta summaries, moves id sequences past
+    /// the largest id and marks the store complete, returning how long each step took.
+    async fn finish(self: Box<Self>) -> Result<Vec<Phase>, StoreError>;
+}
+
+/// Times `step` as a [`Phase`] named `name`.
+pub async fn timed<T>(
+    phases: &mut Vec<Phase>,
+    name: &'static str,
+    step: impl std::future::Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    let started = std::time::Instant::now();
+    let result = step.await;
+    phases.push(Phase {
+        name,
+        seconds: started.elapsed().as_secs_f64(),
+    });
+    result
 }

@@ -13,7 +13,7 @@ use std::str::FromStr;
 
 use async_trait::async_trait;
 use atelier_core::input::{NewAnswer, NewQuestion, NewReview, PageRequest, ReviewSort};
-use atelier_core::load::BulkLoader;
+use atelier_core::load::{BulkLoader, Contents};
 use atelier_core::records::{Answer, Photo, Question, Review, ReviewMeta};
 use atelier_core::{
     AnswerId, Flag, FlagTarget, ProductId, QuestionId, ReviewId, Store, StoreError,
@@ -222,13 +222,8 @@ impl Store for PgStore {
         }
     }
 
-    async fn is_empty(&self) -> Result<bool, StoreError> {
-        let client = self.client().await?;
-        let row = client
-            .query_one(load::IS_EMPTY, &[])
-            .await
-            .map_err(db_error)?;
-        Ok(row.get(0))
+    async fn contents(&self) -> Result<Contents, StoreError> {
+        load::contents(&self.client().await?).await
     }
 
     async fn bulk_loader(&self, replace: bool) -> Result<Box<dyn BulkLoader>, StoreError> {

@@ -5,22 +5,52 @@ use std::pin::pin;
 
 use async_trait::async_trait;
 use atelier_core::StoreError;
-use atelier_core::load::{Batch, BulkLoader};
+use atelier_core::load::{Batch, BulkLoader, Contents, Phase, timed};
 use deadpool_postgres::Object;
+use futures_util::TryFutureExt;
 use tokio_postgres::Transaction;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{ToSql, Type};
 
 use crate::db_error;
 
-pub(crate) const IS_EMPTY: &str = "SELECT NOT EXISTS (SELECT 1 FROM products)";
+/// Whether a load is unfinished, and whether any product exists.
+pub(crate) const CONTENTS: &str = "SELECT \
+    EXISTS (SELECT 1 FROM atelier_state WHERE key = 'load' AND value = 'incomplete'), \
+    EXISTS (SELECT 1 FROM products)";
 
-const TRUNCATE_ALL: &str = "TRUNCATE answer_photos, answers, questions, review_meta, \
-    characteristic_reviews, review_photos, reviews, characteristics, products";
+/// The tables of the catalogue, children first: the order in which `--replace` empties them.
+const TABLES: &str = "answer_photos, answers, questions, review_meta, characteristic_reviews, \
+    review_photos, reviews, characteristics, products";
 
-/// The summary rows recomputed from scratch in set-based statements, then every identity
-/// sequence moved past the largest loaded id so the next API write gets a fresh id.
-const FINISH: &str = "TRUNCATE review_meta;
+/// Marks the store incomplete and saves the definitions of the secondary indexes and foreign
+/// keys of the current schema before they are dropped. Saved definitions are kept if already
+/// there (a load interrupted after dropping them), so nothing is ever lost.
+const BEGIN_LOAD: &str = "INSERT INTO atelier_state (key, value) VALUES ('load', 'incomplete')
+        ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+    INSERT INTO atelier_state (key, value)
+    SELECT 'index:' || c.relname, pg_get_indexdef(i.indexrelid)
+    FROM pg_index i
+    JOIN pg_class c ON c.oid = i.indexrelid
+    JOIN pg_class t ON t.oid = i.indrelid
+    WHERE t.relnamespace = current_schema()::regnamespace
+      AND NOT i.indisprimary AND NOT i.indisunique AND t.relname <> 'atelier_state'
+    ON CONFLICT (key) DO NOTHING;
+    INSERT INTO atelier_state (key, value)
+    SELECT 'fk:' || conrelid::regclass::text || ':' || conname, pg_get_constraintdef(oid)
+    FROM pg_constraint
+    WHERE contype = 'f' AND connamespace = current_schema()::regnamespace
+    ON CONFLICT (key) DO NOTHING;";
+
+/// Drops what `BEGIN_LOAD` saved, as statements to run.
+const DROP_STATEMENTS: &str = "SELECT format('DROP INDEX %I', substr(key, 7)) FROM atelier_state
+        WHERE key LIKE 'index:%' AND to_regclass(substr(key, 7)) IS NOT NULL
+    UNION ALL
+    SELECT format('ALTER TABLE %s DROP CONSTRAINT IF EXISTS %I', split_part(key, ':', 2), split_part(key, ':', 3))
+        FROM atelier_state WHERE key LIKE 'fk:%'";
+
+/// The summary rows recomputed from scratch in set-based statements.
+const COMPUTE_META: &str = "TRUNCATE review_meta;
     INSERT INTO review_meta (product_id, rating_1, rating_2, rating_3, rating_4, rating_5,
                              recommended_false, recommended_true)
     SELECT product_id, count(*) FILTER (WHERE rating = 1), count(*) FILTER (WHERE rating = 2),
@@ -28,12 +58,14 @@ const FINISH: &str = "TRUNCATE review_meta;
            count(*) FILTER (WHERE rating = 5), count(*) FILTER (WHERE NOT recommend),
            count(*) FILTER (WHERE recommend)
     FROM reviews GROUP BY product_id;
-    UPDATE characteristics SET rating_sum = 0, rating_count = 0 WHERE rating_count <> 0;
     UPDATE characteristics c SET rating_sum = s.total, rating_count = s.n
     FROM (SELECT characteristic_id, sum(value) AS total, count(*) AS n
           FROM characteristic_reviews GROUP BY characteristic_id) AS s
-    WHERE c.id = s.characteristic_id;
-    SELECT setval(pg_get_serial_sequence(t, 'id'), coalesce(m, 1), m IS NOT NULL)
+    WHERE c.id = s.characteristic_id;";
+
+/// Every identity sequence moved past the largest loaded id, so API writes get fresh ids.
+const MOVE_SEQUENCES: &str =
+    "SELECT setval(pg_get_serial_sequence(t, 'id'), coalesce(m, 1), m IS NOT NULL)
     FROM (VALUES
         ('products', (SELECT max(id) FROM products)),
         ('characteristics', (SELECT max(id) FROM characteristics)),
@@ -42,9 +74,11 @@ const FINISH: &str = "TRUNCATE review_meta;
         ('characteristic_reviews', (SELECT max(id) FROM characteristic_reviews)),
         ('questions', (SELECT max(id) FROM questions)),
         ('answers', (SELECT max(id) FROM answers)),
-        ('answer_photos', (SELECT max(id) FROM answer_photos))) AS ids(t, m);
-    ANALYZE products, characteristics, reviews, review_photos, characteristic_reviews, review_meta,
-            questions, answers, answer_photos;";
+        ('answer_photos', (SELECT max(id) FROM answer_photos))) AS ids(t, m)";
+
+const ANALYZE: &str =
+    "ANALYZE products, characteristics, reviews, review_photos, characteristic_reviews,
+    review_meta, questions, answers, answer_photos";
 
 /// A load in progress, on its own connection.
 pub(crate) struct PgLoader {
@@ -53,22 +87,82 @@ pub(crate) struct PgLoader {
 
 impl PgLoader {
     pub(crate) async fn start(
-        client: Object,
+        mut client: Object,
         replace: bool,
     ) -> Result<Box<dyn BulkLoader>, StoreError> {
-        let empty: bool = client
-            .query_one(IS_EMPTY, &[])
-            .await
-            .map_err(db_error)?
-            .get(0);
-        if !empty {
-            if !replace {
-                return Err(StoreError::Conflict("the store already holds data".into()));
+        match contents(&client).await? {
+            Contents::Complete if !replace => {
+                return Err(StoreError::Conflict(
+                    "the store already holds data; replace it to load again".into(),
+                ));
             }
-            client.batch_execute(TRUNCATE_ALL).await.map_err(db_error)?;
+            Contents::Incomplete if !replace => {
+                return Err(StoreError::Conflict(
+                    "the store holds an interrupted load; replace it to load again".into(),
+                ));
+            }
+            _ => {}
         }
+        // Index builds sort in memory up to this much, then spill to disk.
+        client
+            .batch_execute("SET maintenance_work_mem = '512MB'")
+            .await
+            .map_err(db_error)?;
+        let tx = client.transaction().await.map_err(db_error)?;
+        tx.batch_execute(BEGIN_LOAD).await.map_err(db_error)?;
+        for row in tx.query(DROP_STATEMENTS, &[]).await.map_err(db_error)? {
+            tx.batch_execute(row.get::<_, &str>(0))
+                .await
+                .map_err(db_error)?;
+        }
+        tx.batch_execute(&format!("TRUNCATE {TABLES}"))
+            .await
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
         Ok(Box::new(Self { client }))
     }
+
+    /// Recreates what `BEGIN_LOAD` saved under `prefix` and forgets it.
+    async fn restore(&self, prefix: &str) -> Result<(), StoreError> {
+        let rows = self
+            .client
+            .query(
+                "SELECT key, value FROM atelier_state WHERE key LIKE $1 || '%' ORDER BY key",
+                &[&prefix],
+            )
+            .await
+            .map_err(db_error)?;
+        for row in rows {
+            let (key, definition): (&str, &str) = (row.get(0), row.get(1));
+            let statement = match key
+                .strip_prefix("fk:")
+                .and_then(|rest| rest.split_once(':'))
+            {
+                Some((table, name)) => {
+                    format!("ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+                }
+                None => definition.to_owned(),
+            };
+            self.client
+                .batch_execute(&statement)
+                .await
+                .map_err(db_error)?;
+            self.client
+                .execute("DELETE FROM atelier_state WHERE key = $1", &[&key])
+                .await
+                .map_err(db_error)?;
+        }
+        Ok(())
+    }
+}
+
+pub(crate) async fn contents(client: &Object) -> Result<Contents, StoreError> {
+    let row = client.query_one(CONTENTS, &[]).await.map_err(db_error)?;
+    Ok(match (row.get(0), row.get(1)) {
+        (true, _) => Contents::Incomplete,
+        (false, true) => Contents::Complete,
+        (false, false) => Contents::Empty,
+    })
 }
 
 #[async_trait]
@@ -79,8 +173,33 @@ impl BulkLoader for PgLoader {
         tx.commit().await.map_err(db_error)
     }
 
-    async fn finish(self: Box<Self>) -> Result<(), StoreError> {
-        self.client.batch_execute(FINISH).await.map_err(db_error)
+    async fn finish(self: Box<Self>) -> Result<Vec<Phase>, StoreError> {
+        let mut phases = Vec::new();
+        timed(&mut phases, "indexes", self.restore("index:")).await?;
+        timed(&mut phases, "constraints", self.restore("fk:")).await?;
+        timed(
+            &mut phases,
+            "meta",
+            self.client.batch_execute(COMPUTE_META).map_err(db_error),
+        )
+        .await?;
+        timed(
+            &mut phases,
+            "sequences",
+            self.client.batch_execute(MOVE_SEQUENCES).map_err(db_error),
+        )
+        .await?;
+        timed(
+            &mut phases,
+            "analyze",
+            self.client.batch_execute(ANALYZE).map_err(db_error),
+        )
+        .await?;
+        self.client
+            .batch_execute("UPDATE atelier_state SET value = 'complete' WHERE key = 'load'")
+            .await
+            .map_err(db_error)?;
+        Ok(phases)
     }
 }
 

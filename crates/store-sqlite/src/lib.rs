@@ -14,7 +14,7 @@ use std::path::Path;
 
 use async_trait::async_trait;
 use atelier_core::input::{NewAnswer, NewQuestion, NewReview, PageRequest, ReviewSort};
-use atelier_core::load::BulkLoader;
+use atelier_core::load::{BulkLoader, Contents};
 use atelier_core::records::{Answer, Photo, Question, Review, ReviewMeta};
 use atelier_core::{
     AnswerId, Flag, FlagTarget, ProductId, QuestionId, ReviewId, Store, StoreError,
@@ -145,15 +145,8 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn is_empty(&self) -> Result<bool, StoreError> {
-        self.pool
-            .read(|conn| {
-                conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM products)", [], |row| {
-                    row.get(0)
-                })
-                .map_err(db_error)
-            })
-            .await
+    async fn contents(&self) -> Result<Contents, StoreError> {
+        self.pool.read(load::contents).await
     }
 
     async fn bulk_loader(&self, replace: bool) -> Result<Box<dyn BulkLoader>, StoreError> {

@@ -3,12 +3,17 @@
 
 use async_trait::async_trait;
 use atelier_core::StoreError;
-use atelier_core::load::{Batch, BulkLoader};
+use atelier_core::load::{Batch, BulkLoader, Contents, Phase, timed};
 use rusqlite::{Connection, ToSql, Transaction};
 use tokio::sync::OwnedMutexGuard;
 
 use crate::db_error;
 use crate::pool::Pool;
+
+/// Whether a load is unfinished, and whether any product exists.
+pub(crate) const CONTENTS: &str = "SELECT \
+    EXISTS (SELECT 1 FROM atelier_state WHERE key = 'load' AND value = 'incomplete'), \
+    EXISTS (SELECT 1 FROM products)";
 
 /// Tables children first, the order in which `--replace` empties them.
 const TABLES_CHILDREN_FIRST: [&str; 9] = [
@@ -23,18 +28,53 @@ const TABLES_CHILDREN_FIRST: [&str; 9] = [
     "products",
 ];
 
-/// The summary rows, recomputed from scratch in two set-based statements.
+/// Settings of the writer while it loads: the importer has checked every reference, so
+/// foreign keys are verified once at the end instead of per row; an interrupted load is
+/// marked incomplete and redone, so it need not survive an OS crash; and the page cache is
+/// large for the index builds, with memory-mapping off so the process's memory stays bounded.
+const LOADING_PRAGMAS: &str = "PRAGMA foreign_keys = OFF;
+    PRAGMA synchronous = OFF;
+    PRAGMA cache_size = -262144;
+    PRAGMA mmap_size = 0;
+    PRAGMA wal_autocheckpoint = 20000;";
+
+/// The writer's usual settings (see `pool.rs`).
+const SERVING_PRAGMAS: &str = "PRAGMA foreign_keys = ON;
+    PRAGMA synchronous = NORMAL;
+    PRAGMA cache_size = -65536;
+    PRAGMA mmap_size = 1073741824;
+    PRAGMA wal_autocheckpoint = 1000;";
+
+/// Marks the store incomplete and saves the secondary indexes' definitions before they are
+/// dropped; definitions saved by an interrupted load are kept.
+const BEGIN_LOAD: &str = "INSERT INTO atelier_state (key, value) VALUES ('load', 'incomplete')
+        ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+    INSERT OR IGNORE INTO atelier_state (key, value)
+    SELECT 'index:' || name, sql FROM sqlite_master
+    WHERE type = 'index' AND sql IS NOT NULL AND tbl_name <> 'atelier_state';";
+
+/// The summary rows, recomputed from scratch in set-based statements.
 const COMPUTE_META: &str = "DELETE FROM review_meta;
     INSERT INTO review_meta (product_id, rating_1, rating_2, rating_3, rating_4, rating_5,
                              recommended_false, recommended_true)
     SELECT product_id, sum(rating = 1), sum(rating = 2), sum(rating = 3), sum(rating = 4),
            sum(rating = 5), sum(recommend = 0), sum(recommend = 1)
     FROM reviews GROUP BY product_id;
-    UPDATE characteristics SET rating_sum = 0, rating_count = 0;
     UPDATE characteristics SET rating_sum = s.total, rating_count = s.n
     FROM (SELECT characteristic_id, sum(value) AS total, count(*) AS n
           FROM characteristic_reviews GROUP BY characteristic_id) AS s
     WHERE characteristics.id = s.characteristic_id;";
+
+pub(crate) fn contents(conn: &Connection) -> Result<Contents, StoreError> {
+    let (incomplete, any): (bool, bool) = conn
+        .query_row(CONTENTS, [], |row| Ok((row.get(0)?, row.get(1)?)))
+        .map_err(db_error)?;
+    Ok(match (incomplete, any) {
+        (true, _) => Contents::Incomplete,
+        (false, true) => Contents::Complete,
+        (false, false) => Contents::Empty,
+    })
+}
 
 /// A load in progress; holds the writer until it finishes or is dropped.
 pub(crate) struct SqliteLoader {
@@ -48,29 +88,41 @@ impl SqliteLoader {
     ) -> Result<Box<dyn BulkLoader>, StoreError> {
         let guard = pool.lock_writer().await;
         let (writer, result) = Pool::with_writer(guard, move |conn| {
-            let empty: bool = conn
-                .query_row("SELECT NOT EXISTS (SELECT 1 FROM products)", [], |row| {
-                    row.get(0)
-                })
-                .map_err(db_error)?;
-            if !empty && !replace {
-                return Err(StoreError::Conflict("the store already holds data".into()));
+            match contents(conn)? {
+                Contents::Complete if !replace => {
+                    return Err(StoreError::Conflict("the store already holds data; replace it to load again".into()));
+                }
+                Contents::Incomplete if !replace => {
+                    return Err(StoreError::Conflict("the store holds an interrupted load; replace it to load again".into()));
+                }
+                _ => {}
             }
+            conn.execute_batch(LOADING_PRAGMAS).map_err(db_error)?;
             let tx = conn.transaction().map_err(db_error)?;
+            tx.execute_batch(BEGIN_LOAD).map_err(db_error)?;
+            let names: Vec<String> = tx
+                .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name <> 'atelier_state'")
+                .and_then(|mut stmt| stmt.query_map([], |row| row.get(0))?.collect())
+                .map_err(db_error)?;
+            for name in names {
+                tx.execute_batch(&format!("DROP INDEX \"{name}\"")).map_err(db_error)?;
+            }
             for table in TABLES_CHILDREN_FIRST {
-                tx.execute(&format!("DELETE FROM {table}"), [])
-                    .map_err(db_error)?;
+                tx.execute(&format!("DELETE FROM {table}"), []).map_err(db_error)?;
             }
             tx.commit().map_err(db_error)
         })
         .await;
+        // Dropped on error, the loader restores the writer's settings.
+        let loader = Self { writer };
         result?;
-        Ok(Box::new(Self { writer }))
+        Ok(Box::new(loader))
     }
 
-    async fn run<F>(&mut self, work: F) -> Result<(), StoreError>
+    async fn run<T, F>(&mut self, work: F) -> Result<T, StoreError>
     where
-        F: FnOnce(&mut Connection) -> Result<(), StoreError> + Send + 'static,
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
         let guard = self
             .writer
@@ -79,6 +131,50 @@ impl SqliteLoader {
         let (writer, result) = Pool::with_writer(guard, work).await;
         self.writer = writer;
         result
+    }
+}
+
+impl Drop for SqliteLoader {
+    /// A load that ends early, finished or not, hands the writer back with its usual settings.
+    fn drop(&mut self) {
+        if let Some(writer) = self.writer.as_mut() {
+            let _ = writer.execute_batch(SERVING_PRAGMAS);
+        }
+    }
+}
+
+/// Rebuilds the saved indexes and forgets them.
+fn restore_indexes(conn: &mut Connection) -> Result<(), StoreError> {
+    let saved: Vec<(String, String)> = conn
+        .prepare("SELECT key, value FROM atelier_state WHERE key LIKE 'index:%' ORDER BY key")
+        .and_then(|mut stmt| {
+            stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect()
+        })
+        .map_err(db_error)?;
+    for (key, definition) in saved {
+        let tx = conn.transaction().map_err(db_error)?;
+        tx.execute_batch(&definition).map_err(db_error)?;
+        tx.execute("DELETE FROM atelier_state WHERE key = ?1", [&key])
+            .map_err(db_error)?;
+        tx.commit().map_err(db_error)?;
+    }
+    Ok(())
+}
+
+/// Verifies every foreign key once, since they were not checked row by row.
+fn check_foreign_keys(conn: &mut Connection) -> Result<(), StoreError> {
+    let violations: i64 = conn
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |row| {
+            row.get(0)
+        })
+        .map_err(db_error)?;
+    if violations == 0 {
+        Ok(())
+    } else {
+        Err(StoreError::Internal(format!(
+            "{violations} rows reference rows that do not exist"
+        )))
     }
 }
 
@@ -93,16 +189,35 @@ impl BulkLoader for SqliteLoader {
         .await
     }
 
-    async fn finish(mut self: Box<Self>) -> Result<(), StoreError> {
+    async fn finish(mut self: Box<Self>) -> Result<Vec<Phase>, StoreError> {
+        let mut phases = Vec::new();
+        timed(&mut phases, "indexes", self.run(restore_indexes)).await?;
+        timed(&mut phases, "constraints", self.run(check_foreign_keys)).await?;
+        timed(
+            &mut phases,
+            "meta",
+            self.run(|conn| conn.execute_batch(COMPUTE_META).map_err(db_error)),
+        )
+        .await?;
+        timed(
+            &mut phases,
+            "analyze",
+            self.run(|conn| conn.execute_batch("ANALYZE").map_err(db_error)),
+        )
+        .await?;
         self.run(|conn| {
-            let tx = conn.transaction().map_err(db_error)?;
-            tx.execute_batch(COMPUTE_META).map_err(db_error)?;
-            tx.commit().map_err(db_error)?;
-            // Fresh statistics for the query planner after a large change.
-            conn.execute_batch("PRAGMA optimize = 0x10002;")
+            conn.execute_batch(SERVING_PRAGMAS).map_err(db_error)?;
+            conn.execute(
+                "UPDATE atelier_state SET value = 'complete' WHERE key = 'load'",
+                [],
+            )
+            .map_err(db_error)?;
+            // Fold the load's WAL back into the database file now rather than on a later write.
+            conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
                 .map_err(db_error)
         })
-        .await
+        .await?;
+        Ok(phases)
     }
 }
 

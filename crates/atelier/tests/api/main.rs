@@ -2,6 +2,7 @@
 
 mod cli;
 mod errors;
+mod import;
 mod qa;
 mod reviews;
 mod statements;

@@ -2,12 +2,18 @@
 
 mod text;
 
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
 use atelier_core::load::{
     Batch, CharacteristicReviewRow, CharacteristicRow, PhotoRow, PostRow, ReviewRow,
 };
 use atelier_core::{Store, StoreError};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rand_xoshiro::rand_core::{Rng, SeedableRng};
+
+use crate::files::{self, Table};
 
 /// Products per chunk: the unit of determinism and of parallel work.
 pub const CHUNK_PRODUCTS: i64 = 1000;
@@ -273,29 +279,163 @@ impl Counts {
     }
 }
 
-/// Generates `products` products straight into `store`, replacing what it holds when
-/// `replace` is set, and computes the meta summaries at the end.
+/// How generation runs: how many products, from which seed, in what proportions, on how many
+/// threads. The output depends on everything here but `threads`.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// How many products.
+    pub products: i64,
+    /// The seed.
+    pub seed: u64,
+    /// Rows per parent.
+    pub proportions: Proportions,
+    /// Worker threads (at least 1).
+    pub threads: usize,
+}
+
+impl Plan {
+    fn chunks(&self) -> u64 {
+        ((self.products + CHUNK_PRODUCTS - 1) / CHUNK_PRODUCTS) as u64
+    }
+
+    /// Generates the catalogue window by window: each window's chunks are drawn in parallel,
+    /// then made global in chunk order and handed to `sink` in that order, so the result is the
+    /// same on any number of threads. Memory holds one window of a few chunks per thread.
+    pub fn run<E: From<std::io::Error>>(
+        &self,
+        mut sink: impl FnMut(Vec<Batch>) -> Result<(), E>,
+    ) -> Result<Counts, E> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(self.threads.max(1))
+            .build()
+            .map_err(|e| {
+                std::io::Error::other(format!("failed to start the generator's threads: {e}"))
+            })?;
+        let window = (self.threads.max(1) * 4) as u64;
+        let mut cursor = IdCursor::default();
+        let mut counts = Counts::default();
+        let mut next = 0;
+        while next < self.chunks() {
+            let indices = next..(next + window).min(self.chunks());
+            next = indices.end;
+            let mut batches: Vec<Batch> = pool.install(|| {
+                use rayon::prelude::*;
+                indices
+                    .into_par_iter()
+                    .map(|i| {
+                        let first = i as i64 * CHUNK_PRODUCTS + 1;
+                        let size = CHUNK_PRODUCTS.min(self.products - i as i64 * CHUNK_PRODUCTS);
+                        chunk(self.seed, &self.proportions, i, first, size)
+                    })
+                    .collect()
+            });
+            for batch in &mut batches {
+                cursor.rebase(batch);
+                counts.add(batch);
+            }
+            sink(batches)?;
+        }
+        Ok(counts)
+    }
+}
+
+/// Generates a catalogue straight into `store`, replacing what it holds when `replace` is set,
+/// then computes the meta summaries. Generation runs on its own threads while the store loads.
 pub async fn into_store(
     store: &dyn Store,
-    products: i64,
-    seed: u64,
-    proportions: &Proportions,
+    plan: Plan,
     replace: bool,
 ) -> Result<Counts, StoreError> {
     let mut loader = store.bulk_loader(replace).await?;
-    let mut cursor = IdCursor::default();
-    let mut counts = Counts::default();
-    let chunks = (products + CHUNK_PRODUCTS - 1) / CHUNK_PRODUCTS;
-    for index in 0..chunks {
-        let first = index * CHUNK_PRODUCTS + 1;
-        let size = CHUNK_PRODUCTS.min(products - index * CHUNK_PRODUCTS);
-        let mut batch = chunk(seed, proportions, index as u64, first, size);
-        cursor.rebase(&mut batch);
-        counts.add(&batch);
-        loader.load(batch).await?;
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<Batch>>(2);
+    let progress = super::progress::bar(plan.products as u64, "products");
+    let producer = tokio::task::spawn_blocking(move || {
+        plan.run(|batches| {
+            let products = batches.iter().map(|b| b.products.len() as u64).sum();
+            // A closed channel means the loader failed; its error is the one reported.
+            sender
+                .blocking_send(batches)
+                .map_err(|_| std::io::Error::other("the loader stopped"))?;
+            progress.inc(products);
+            Ok::<_, std::io::Error>(())
+        })
+    });
+    while let Some(batches) = receiver.recv().await {
+        for batch in batches {
+            loader.load(batch).await?;
+        }
     }
+    let counts = producer
+        .await
+        .map_err(|e| StoreError::Internal(format!("the generator panicked: {e}")))?
+        .map_err(|e| StoreError::Internal(e.to_string()))?;
     loader.finish().await?;
     Ok(counts)
+}
+
+/// Writes the catalogue as the eight CSV files of the original dataset into `dir`. Each
+/// window's chunks are encoded in parallel and written in order.
+pub fn to_csv(dir: &Path, plan: &Plan) -> std::io::Result<Counts> {
+    std::fs::create_dir_all(dir)?;
+    let mut files = Vec::with_capacity(Table::ALL.len());
+    for table in Table::ALL {
+        let mut file =
+            BufWriter::with_capacity(1 << 20, File::create(dir.join(table.file_name()))?);
+        let mut header = Vec::new();
+        files::write_header(&mut header, table);
+        file.write_all(&header)?;
+        files.push(file);
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(plan.threads.max(1))
+        .build()
+        .map_err(|e| {
+            std::io::Error::other(format!("failed to start the encoder's threads: {e}"))
+        })?;
+    let progress = super::progress::bar(plan.products as u64, "products");
+    let counts = plan.run(|batches| {
+        let encoded: Vec<[Vec<u8>; 8]> = pool.install(|| {
+            use rayon::prelude::*;
+            batches.par_iter().map(encode).collect()
+        });
+        for tables in encoded {
+            for (file, bytes) in files.iter_mut().zip(tables) {
+                file.write_all(&bytes)?;
+            }
+        }
+        progress.inc(batches.iter().map(|b| b.products.len() as u64).sum());
+        Ok::<_, std::io::Error>(())
+    })?;
+    for mut file in files {
+        file.flush()?;
+    }
+    progress.finish_and_clear();
+    Ok(counts)
+}
+
+/// One batch as the bytes of each file, in [`Table::ALL`] order.
+fn encode(batch: &Batch) -> [Vec<u8>; 8] {
+    fn lines<R>(rows: &[R], bytes_per_row: usize, write: fn(&mut Vec<u8>, &R)) -> Vec<u8> {
+        let mut out = Vec::with_capacity(rows.len() * bytes_per_row);
+        for row in rows {
+            write(&mut out, row);
+        }
+        out
+    }
+    [
+        lines(&batch.products, 200, files::write_product),
+        lines(&batch.characteristics, 24, files::write_characteristic),
+        lines(&batch.reviews, 320, files::write_review),
+        lines(&batch.review_photos, 110, files::write_photo),
+        lines(
+            &batch.characteristic_reviews,
+            24,
+            files::write_characteristic_review,
+        ),
+        lines(&batch.questions, 110, files::write_post),
+        lines(&batch.answers, 110, files::write_post),
+        lines(&batch.answer_photos, 110, files::write_photo),
+    ]
 }
 
 /// Draws from one chunk's random stream.
@@ -463,6 +603,32 @@ mod tests {
             near(per(counts.answer_photos, counts.answers), 0.3),
             "{counts:?}"
         );
+    }
+
+    #[test]
+    fn csv_output_is_byte_identical_on_any_number_of_threads() {
+        let plan = |threads| Plan {
+            products: 9_500,
+            seed: 77,
+            proportions: Proportions::default(),
+            threads,
+        };
+        let (one, four) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let counts = to_csv(one.path(), &plan(1)).unwrap();
+        assert_eq!(to_csv(four.path(), &plan(4)).unwrap(), counts);
+        for table in Table::ALL {
+            let read = |dir: &tempfile::TempDir| {
+                std::fs::read(dir.path().join(table.file_name())).unwrap()
+            };
+            assert!(
+                read(&one) == read(&four),
+                "{} differs between 1 and 4 threads",
+                table.file_name()
+            );
+        }
+        let reviews = std::fs::read_to_string(one.path().join("reviews.csv")).unwrap();
+        assert!(reviews.starts_with("id,product_id,rating,date,summary,body,recommend,reported,reviewer_name,reviewer_email,response,helpfulness\n1,"));
+        assert_eq!(reviews.lines().count() as u64, counts.reviews + 1);
     }
 
     #[test]

@@ -1,0 +1,337 @@
+//! The CSV importer end to end: generated files, the real sample slices, and bad rows.
+
+use std::path::{Path, PathBuf};
+
+use atelier_core::input::ReviewSort;
+use atelier_core::load::Batch;
+use atelier_etl::files::Table;
+use atelier_etl::generate::{Plan, Proportions, to_csv};
+use atelier_etl::import::{ImportOptions, ImportReport, import};
+use atelier_testkit::{Fixture, TestApp, TestStore, for_each_store};
+use serde_json::{Value, json};
+
+fn options(dir: &Path, rejects: &Path) -> ImportOptions {
+    ImportOptions {
+        dir: dir.to_owned(),
+        replace: false,
+        rejects: rejects.to_owned(),
+        batch_rows: 500,
+    }
+}
+
+fn samples(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/datasets/atelier-samples")
+        .join(name)
+}
+
+fn loaded(report: &ImportReport, table: Table) -> u64 {
+    report
+        .files
+        .iter()
+        .find(|f| f.table == table)
+        .map_or(0, |f| f.loaded)
+}
+
+/// The rows of a plan, generated in memory, as one batch: the oracle for the files.
+fn rows_of(plan: &Plan) -> Batch {
+    let mut all = Batch::default();
+    plan.run(|batches| {
+        for b in batches {
+            all.products.extend(b.products);
+            all.characteristics.extend(b.characteristics);
+            all.reviews.extend(b.reviews);
+            all.review_photos.extend(b.review_photos);
+            all.characteristic_reviews.extend(b.characteristic_reviews);
+            all.questions.extend(b.questions);
+            all.answers.extend(b.answers);
+            all.answer_photos.extend(b.answer_photos);
+        }
+        Ok::<_, std::io::Error>(())
+    })
+    .unwrap();
+    all
+}
+
+fn review_ids(body: &Value) -> Vec<i64> {
+    body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["review_id"].as_i64().unwrap())
+        .collect()
+}
+
+/// The rejects file as (file, line, reason) rows, header dropped.
+fn rejects(path: &Path) -> Vec<(String, u64, String)> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    reader
+        .records()
+        .map(|r| r.unwrap())
+        .map(|r| (r[0].to_owned(), r[1].parse().unwrap(), r[2].to_owned()))
+        .collect()
+}
+
+fn write(dir: &Path, name: &str, content: &str) {
+    std::fs::write(dir.join(name), content).unwrap();
+}
+
+/// One file of every kind, each with good rows and one bad row of each kind that applies.
+fn bad_rows_dir(dir: &Path) {
+    write(
+        dir,
+        "product.csv",
+        "id,name,slogan,description,category,default_price\n1,\"Camo Onesie\",\"Blend in\",\"Soft\",\"Jackets\",140\n2,\"Bright Future\",\"Shine\",\"Warm\",\"Jackets\",69\n2,\"Duplicate\",\"\",\"\",\"\",1\n3,\"Too few columns\"\n4,\"Bad price\",\"\",\"\",\"\",abc\n",
+    );
+    write(
+        dir,
+        "characteristics.csv",
+        "id,product_id,name\n1,1,\"Fit\"\n2,2,\"Size\"\n3,99,\"Width\"\n",
+    );
+    // A byte-order mark and CRLF line endings, as spreadsheets write them; review 1's body
+    // holds a comma, a quote and a line break.
+    write(
+        dir,
+        "reviews.csv",
+        "\u{feff}id,product_id,rating,date,summary,body,recommend,reported,reviewer_name,reviewer_email,response,helpfulness\r\n\
+         1,1,5,1596080481467,\"Great, really\",\"He said \"\"wow\"\",\r\ntwice\",true,false,\"funtime\",\"f@example.com\",null,8\r\n\
+         2,2,3,1596080481467,\"Ok\",\"Fine\",false,false,\"other\",\"o@example.com\",\"Thanks!\",0\r\n\
+         3,1,6,1596080481467,\"Six\",\"Too many stars\",true,false,\"x\",\"x@example.com\",null,0\r\n\
+         4,1,4,yesterday,\"When\",\"Bad date\",true,false,\"x\",\"x@example.com\",null,0\r\n\
+         1,1,4,1596080481467,\"Again\",\"Duplicate id\",true,false,\"x\",\"x@example.com\",null,0\r\n\
+         5,99,4,1596080481467,\"Orphan\",\"No such product\",true,false,\"x\",\"x@example.com\",null,0\r\n\
+         6,1,4,1596080481467,\"Short\"\r\n\
+         7,1,4,1596080481467,\"Maybe\",\"Bad boolean\",maybe,false,\"x\",\"x@example.com\",null,0\r\n",
+    );
+    write(
+        dir,
+        "reviews_photos.csv",
+        "id,review_id,url\n1,1,\"https://example.com/1.jpg\"\n2,999,\"https://example.com/orphan.jpg\"\n",
+    );
+    write(
+        dir,
+        "characteristic_reviews.csv",
+        "id,characteristic_id,review_id,value\n1,1,1,5\n2,1,1,0\n3,2,1,4\n4,77,1,3\n",
+    );
+    write(
+        dir,
+        "questions.csv",
+        "id,product_id,body,date_written,asker_name,asker_email,reported,helpful\n1,1,\"Warm?\",1595884714409,\"asker\",\"a@example.com\",0,3\n2,99,\"Orphan\",1595884714409,\"asker\",\"a@example.com\",0,0\n3,1,\"Bad flag\",1595884714409,\"asker\",\"a@example.com\",2,0\n",
+    );
+    write(
+        dir,
+        "answers.csv",
+        "id,question_id,body,date_written,answerer_name,answerer_email,reported,helpful\n1,1,\"Very\",1599958385988,\"Seller\",null,0,1\n2,50,\"Orphan\",1599958385988,\"x\",\"x@example.com\",0,0\n",
+    );
+    write(
+        dir,
+        "answers_photos.csv",
+        "id,answer_id,url\n1,1,\"https://example.com/a1.jpg\"\n2,9,\"https://example.com/orphan.jpg\"\n",
+    );
+}
+
+for_each_store! {
+    async fn a_generated_dataset_round_trips_through_the_files_into_the_api(test) {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = Plan { products: 80, seed: 2026, proportions: Proportions::default(), threads: 2 };
+        let counts = to_csv(dir.path(), &plan).unwrap();
+        let report = import(test.store.as_ref(), &options(dir.path(), &dir.path().join("rejects.csv"))).await.unwrap();
+        assert_eq!(report.rejected(), 0, "{report:?}");
+        assert_eq!(loaded(&report, Table::Reviews), counts.reviews);
+        assert_eq!(loaded(&report, Table::CharacteristicReviews), counts.characteristic_reviews);
+        assert_eq!(loaded(&report, Table::AnswerPhotos), counts.answer_photos);
+        let fixture = Fixture { batch: rows_of(&plan) };
+        let app = TestApp::spawn(test.store.clone()).await;
+        for product in 1..=80 {
+            for (name, sort) in [("newest", ReviewSort::Newest), ("helpful", ReviewSort::Helpful), ("relevant", ReviewSort::Relevant)] {
+                let (_, body) = app.get(&format!("/reviews?product_id={product}&sort={name}&count=1000")).await;
+                assert_eq!(review_ids(&body), fixture.expected_reviews(product, sort), "product {product} {name}");
+            }
+            let (_, meta) = app.get(&format!("/reviews/meta?product_id={product}")).await;
+            let (ratings, recommended) = fixture.expected_counts(product);
+            for (stars, count) in (1..=5).zip(ratings) {
+                assert_eq!(meta["ratings"][stars.to_string()], count.to_string(), "product {product}");
+            }
+            assert_eq!(meta["recommended"], json!({"false": recommended[0].to_string(), "true": recommended[1].to_string()}));
+            for (name, id, sum, count) in fixture.expected_characteristics(product) {
+                let served = &meta["characteristics"][&name];
+                assert_eq!(served["id"], id, "product {product} {name}");
+                match served["value"].as_str() {
+                    None => assert_eq!(count, 0, "product {product} {name}"),
+                    Some(value) => {
+                        assert_eq!(value.split('.').nth(1).map(str::len), Some(16), "{value}");
+                        let expected = sum as f64 / count as f64;
+                        assert!((value.parse::<f64>().unwrap() - expected).abs() < 1e-12, "product {product} {name}: {value} vs {expected}");
+                    }
+                }
+            }
+            let (_, questions) = app.get(&format!("/qa/questions?product_id={product}&count=1000")).await;
+            let served: Vec<(i64, Vec<i64>)> = questions["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|q| (q["question_id"].as_i64().unwrap(), q["answers"].as_object().unwrap().values().map(|a| a["id"].as_i64().unwrap()).collect()))
+                .collect();
+            assert_eq!(served, fixture.expected_questions(product), "product {product}");
+        }
+        let max_review = fixture.batch.reviews.iter().map(|r| r.id).max().unwrap();
+        let (status, created) = app.post("/reviews", &json!({"product_id": 1, "rating": 5, "summary": "", "body": "New", "recommend": true, "name": "n", "email": "n@example.com"})).await;
+        assert_eq!((status, created["review_id"].clone()), (201, json!(max_review + 1)), "new writes get fresh ids");
+        let max_question = fixture.batch.questions.iter().map(|q| q.id).max().unwrap();
+        let (_, created) = app.post("/qa/questions", &json!({"product_id": 1, "body": "New?", "name": "n", "email": "n@example.com"})).await;
+        assert_eq!(created["question_id"], max_question + 1);
+    }
+
+    async fn the_real_review_slices_load_with_their_quirks(test) {
+        let out = tempfile::tempdir().unwrap();
+        let report = import(test.store.as_ref(), &options(&samples("jetproductions_reviews"), &out.path().join("rejects.csv"))).await.unwrap();
+        assert_eq!(report.rejected(), 0, "{:?}", rejects(&out.path().join("rejects.csv")));
+        assert_eq!((loaded(&report, Table::Reviews), loaded(&report, Table::ReviewPhotos)), (99, 49));
+        assert_eq!((loaded(&report, Table::Characteristics), loaded(&report, Table::CharacteristicReviews)), (49, 49));
+        assert!(report.stub_products > 0, "no product.csv: products come from the ids named");
+        let app = TestApp::spawn(test.store.clone()).await;
+        let (_, meta) = app.get("/reviews/meta?product_id=1").await;
+        assert_eq!(
+            meta,
+            json!({
+                "product_id": "1",
+                "ratings": {"1": "0", "2": "0", "3": "0", "4": "1", "5": "1"},
+                "recommended": {"false": "1", "true": "1"},
+                "characteristics": {
+                    "Fit": {"id": 1, "value": "4.0000000000000000"},
+                    "Length": {"id": 2, "value": "3.5000000000000000"},
+                    "Comfort": {"id": 3, "value": "5.0000000000000000"},
+                    "Quality": {"id": 4, "value": "4.0000000000000000"}
+                }
+            })
+        );
+        let (_, list) = app.get("/reviews?product_id=1&sort=newest").await;
+        let oldest = &list["results"][1];
+        assert_eq!((oldest["review_id"].clone(), oldest["summary"].clone()), (json!(1), json!("This product was great!")));
+        assert_eq!(oldest["date"], "2019-01-01T00:00:00.000Z", "2020 edition dates are days");
+        assert_eq!(oldest["response"], Value::Null, "an empty response is none");
+        assert_eq!(oldest["recommend"], true);
+    }
+
+    async fn the_real_question_slices_load_with_their_quirks(test) {
+        let out = tempfile::tempdir().unwrap();
+        let rejects_path = out.path().join("rejects.csv");
+        let report = import(test.store.as_ref(), &options(&samples("alex-richard-alisha_sdc-questions-and-answers"), &rejects_path)).await.unwrap();
+        assert_eq!(report.rejected(), 0, "{:?}", rejects(&rejects_path));
+        assert_eq!((loaded(&report, Table::Questions), loaded(&report, Table::Answers), loaded(&report, Table::AnswerPhotos)), (100, 100, 17));
+        let app = TestApp::spawn(test.store.clone()).await;
+        let (_, body) = app.get("/qa/questions?product_id=1&count=100").await;
+        let questions: Vec<i64> = body["results"].as_array().unwrap().iter().map(|q| q["question_id"].as_i64().unwrap()).collect();
+        assert_eq!(questions, [3, 5, 4, 1], "reported questions 2 and 6 are hidden; most helpful first");
+        let first = body["results"].as_array().unwrap().iter().find(|q| q["question_id"] == 1).unwrap();
+        assert_eq!(first["question_body"], "What fabric is the top made of?");
+        assert_eq!(first["question_date"], "2020-07-27T20:00:00.000Z");
+        let answers: Vec<i64> = first["answers"].as_object().unwrap().values().map(|a| a["id"].as_i64().unwrap()).collect();
+        assert_eq!(answers, [8, 57, 7, 5, 95]);
+        assert_eq!(first["answers"]["5"]["photos"].as_array().unwrap().len(), 3);
+        assert_eq!(first["answers"]["95"]["body"], "Supposedly suede, but I think its synthetic");
+        let (_, seller) = app.get("/qa/questions/47/answers").await;
+        assert!(seller["results"].as_array().unwrap().iter().any(|a| a["answer_id"] == 54 && a["answerer_name"] == "Seller"));
+    }
+
+    async fn every_kind_of_bad_row_is_rejected_with_its_line_and_the_rest_loads(test) {
+        let dir = tempfile::tempdir().unwrap();
+        bad_rows_dir(dir.path());
+        let rejects_path = dir.path().join("rejects.csv");
+        let report = import(test.store.as_ref(), &options(dir.path(), &rejects_path)).await.unwrap();
+        let expected: &[(&str, u64, &str)] = &[
+            ("product.csv", 4, "duplicate id 2"),
+            ("product.csv", 5, "expected 6 columns, found 2"),
+            ("product.csv", 6, "default_price"),
+            ("characteristics.csv", 4, "product 99 does not exist"),
+            ("reviews.csv", 5, "rating is out of range"),
+            ("reviews.csv", 6, "date is neither"),
+            ("reviews.csv", 7, "duplicate id 1"),
+            ("reviews.csv", 8, "product 99 does not exist"),
+            ("reviews.csv", 9, "expected 12 columns, found 5"),
+            ("reviews.csv", 10, "recommend is not a boolean"),
+            ("reviews_photos.csv", 3, "review 999 does not exist"),
+            ("characteristic_reviews.csv", 3, "value is out of range"),
+            ("characteristic_reviews.csv", 4, "characteristic 2 is of product 2 but review 1 is of product 1"),
+            ("characteristic_reviews.csv", 5, "characteristic 77 does not exist"),
+            ("questions.csv", 3, "product 99 does not exist"),
+            ("questions.csv", 4, "reported is not a boolean"),
+            ("answers.csv", 3, "question 50 does not exist"),
+            ("answers_photos.csv", 3, "answer 9 does not exist"),
+        ];
+        let found = rejects(&rejects_path);
+        assert_eq!(found.len(), expected.len(), "{found:#?}");
+        for ((file, line, reason), (want_file, want_line, want_reason)) in found.iter().zip(expected) {
+            assert_eq!((file.as_str(), *line), (*want_file, *want_line), "{reason}");
+            assert!(reason.contains(want_reason), "{file}:{line}: {reason:?} should say {want_reason:?}");
+        }
+        assert_eq!(report.rejected(), expected.len() as u64);
+        assert_eq!((loaded(&report, Table::Products), loaded(&report, Table::Reviews)), (2, 2));
+
+        let app = TestApp::spawn(test.store.clone()).await;
+        let (_, list) = app.get("/reviews?product_id=1").await;
+        assert_eq!(review_ids(&list), [1]);
+        assert_eq!(list["results"][0]["body"], "He said \"wow\",\r\ntwice");
+        assert_eq!(list["results"][0]["summary"], "Great, really");
+        assert_eq!(list["results"][0]["photos"][0]["url"], "https://example.com/1.jpg");
+        let (_, meta) = app.get("/reviews/meta?product_id=1").await;
+        assert_eq!(meta["characteristics"]["Fit"], json!({"id": 1, "value": "5.0000000000000000"}));
+        let (_, questions) = app.get("/qa/questions?product_id=1").await;
+        assert_eq!(questions["results"][0]["answers"]["1"]["photos"], json!(["https://example.com/a1.jpg"]));
+        assert_eq!(app.get("/reviews/meta?product_id=99").await.0, 404);
+    }
+
+    async fn a_store_with_data_is_refused_unless_replacing(test) {
+        let dir = tempfile::tempdir().unwrap();
+        bad_rows_dir(dir.path());
+        let mut settings = options(dir.path(), &dir.path().join("rejects.csv"));
+        import(test.store.as_ref(), &settings).await.unwrap();
+        let refused = import(test.store.as_ref(), &settings).await.unwrap_err();
+        assert!(refused.to_string().contains("already holds data"), "{refused}");
+        settings.replace = true;
+        let again = import(test.store.as_ref(), &settings).await.unwrap();
+        assert_eq!(loaded(&again, Table::Reviews), 2);
+    }
+
+    async fn an_interrupted_load_is_marked_and_not_served(test) {
+        let mut loader = test.store.bulk_loader(false).await.unwrap();
+        loader.load(atelier_testkit::fixture_batch()).await.unwrap();
+        drop(loader); // interrupted before finish
+        assert_eq!(test.store.contents().await.unwrap(), atelier_core::load::Contents::Incomplete);
+        let dir = tempfile::tempdir().unwrap();
+        bad_rows_dir(dir.path());
+        let refused = import(test.store.as_ref(), &options(dir.path(), &dir.path().join("rejects.csv"))).await.unwrap_err();
+        assert!(refused.to_string().contains("interrupted"), "{refused}");
+        let mut settings = options(dir.path(), &dir.path().join("rejects.csv"));
+        settings.replace = true;
+        import(test.store.as_ref(), &settings).await.unwrap();
+        assert_eq!(test.store.contents().await.unwrap(), atelier_core::load::Contents::Complete);
+        let app = TestApp::spawn(test.store.clone()).await;
+        let (_, list) = app.get("/reviews?product_id=1&sort=newest").await;
+        assert_eq!(review_ids(&list), [1], "the indexes were rebuilt and serve the lists");
+    }
+}
+
+#[test]
+fn serve_refuses_a_store_holding_an_interrupted_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("partial.db");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = atelier_store_sqlite::SqliteStore::open(&db, 1)
+            .await
+            .unwrap();
+        use atelier_core::Store;
+        let mut loader = store.bulk_loader(false).await.unwrap();
+        loader.load(atelier_testkit::fixture_batch()).await.unwrap();
+    });
+    let _ = TestStore::sqlite; // the same store kinds as the suite
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_atelier"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--database-url"])
+        .arg(format!("sqlite://{}", db.display()))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("interrupted load"), "{stderr}");
+}

@@ -1,0 +1,470 @@
+//! Importing the eight CSV files of the original dataset into a store.
+//!
+//! Files are read in load order (parents first), each on a blocking thread that parses and
+//! checks every row and sends batches through a small channel to the store's bulk loader, so
+//! memory holds a few batches and the id indexes whatever the size of the files. A row that
+//! does not parse, breaks a rule or points at a row that does not exist goes to the rejects
+//! file with its file, line and reason; the rest loads.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use atelier_core::load::{Batch, Phase, ProductRow};
+use atelier_core::{Store, StoreError};
+use indicatif::ProgressBar;
+use tokio::sync::mpsc;
+
+use crate::files::{self, Fields, Reason, Table};
+use crate::ids::{IdMap, IdSet};
+
+/// What to import and how.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// The folder holding the CSV files.
+    pub dir: PathBuf,
+    /// Replace what the store holds (otherwise a store with data is refused).
+    pub replace: bool,
+    /// Where rejected rows are written, as CSV `file,line,reason`.
+    pub rejects: PathBuf,
+    /// Rows per batch sent to the store.
+    pub batch_rows: usize,
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileReport {
+    /// The table.
+    pub table: Table,
+    /// The file read, if there was one.
+    pub path: Option<PathBuf>,
+    /// Rows loaded.
+    pub loaded: u64,
+    /// Rows rejected.
+    pub rejected: u64,
+    /// Seconds from the first byte read to the last row loaded.
+    pub seconds: f64,
+}
+
+/// The outcome of an import.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportReport {
+    /// One entry per table, in load order.
+    pub files: Vec<FileReport>,
+    /// Products created because `product.csv` was absent and other files named them.
+    pub stub_products: u64,
+    /// The store's finishing steps.
+    pub phases: Vec<Phase>,
+    /// The whole import.
+    pub seconds: f64,
+}
+
+impl ImportReport {
+    /// Rows rejected in all files.
+    pub fn rejected(&self) -> u64 {
+        self.files.iter().map(|f| f.rejected).sum()
+    }
+}
+
+/// Why an import stopped. Bad rows never stop it; these do.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// None of the eight files is in the folder.
+    #[error("no Atelier CSV file (product.csv, reviews.csv, questions.csv, ...) in {0}")]
+    NoFiles(PathBuf),
+    /// A file's header is not the expected one.
+    #[error("{file}: the header is {found:?}, expected {expected:?}")]
+    Header {
+        /// The file.
+        file: PathBuf,
+        /// Its first line.
+        found: String,
+        /// The expected columns.
+        expected: String,
+    },
+    /// Reading a file or writing the rejects failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What failed.
+        source: std::io::Error,
+    },
+    /// The store refused or failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The ids loaded so far, to check references and duplicates.
+#[derive(Default)]
+struct Known {
+    /// `None` while `product.csv` is absent: products are then created from the ids that
+    /// other files name.
+    products: Option<IdSet>,
+    stubs: IdSet,
+    stub_count: u64,
+    characteristics: IdMap,
+    reviews: IdMap,
+    review_photos: IdSet,
+    characteristic_reviews: IdSet,
+    questions: IdSet,
+    answers: IdSet,
+    answer_photos: IdSet,
+}
+
+impl Known {
+    /// Checks that `product` exists, creating a stub for it in `batch` when there is no
+    /// `product.csv`.
+    fn product(&mut self, product: i64, batch: &mut Batch) -> Result<(), Reason> {
+        match &self.products {
+            Some(products) if products.contains(product) => Ok(()),
+            Some(_) => Err(format!("product {product} does not exist")),
+            None => {
+                if self.stubs.insert(product) {
+                    self.stub_count += 1;
+                    batch.products.push(ProductRow {
+                        id: product,
+                        name: format!("Product {product}"),
+                        slogan: String::new(),
+                        description: String::new(),
+                        category: String::new(),
+                        default_price: "0".into(),
+                    });
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+fn duplicate(id: i64) -> Reason {
+    format!("duplicate id {id}")
+}
+
+/// Parses one record of `table`, checks it against what is loaded, and adds it to `batch`.
+fn accept(
+    table: Table,
+    record: &csv::ByteRecord,
+    known: &mut Known,
+    batch: &mut Batch,
+) -> Result<(), Reason> {
+    let fields = Fields::new(record, table)?;
+    match table {
+        Table::Products => {
+            let row = files::read_product(&fields)?;
+            if !known
+                .products
+                .get_or_insert_with(IdSet::default)
+                .insert(row.id)
+            {
+                return Err(duplicate(row.id));
+            }
+            batch.products.push(row);
+        }
+        Table::Characteristics => {
+            let row = files::read_characteristic(&fields)?;
+            known.product(row.product_id, batch)?;
+            if !known.characteristics.insert(row.id, row.product_id) {
+                return Err(duplicate(row.id));
+            }
+            batch.characteristics.push(row);
+        }
+        Table::Reviews => {
+            let row = files::read_review(&fields)?;
+            known.product(row.product_id, batch)?;
+            if !known.reviews.insert(row.id, row.product_id) {
+                return Err(duplicate(row.id));
+            }
+            batch.reviews.push(row);
+        }
+        Table::ReviewPhotos => {
+            let row = files::read_photo(&fields)?;
+            if known.reviews.get(row.owner_id).is_none() {
+                return Err(format!("review {} does not exist", row.owner_id));
+            }
+            if !known.review_photos.insert(row.id) {
+                return Err(duplicate(row.id));
+            }
+            batch.review_photos.push(row);
+        }
+        Table::CharacteristicReviews => {
+            let row = files::read_characteristic_review(&fields)?;
+            let characteristic = known
+                .characteristics
+                .get(row.characteristic_id)
+                .ok_or_else(|| {
+                    format!("characteristic {} does not exist", row.characteristic_id)
+                })?;
+            let review = known
+                .reviews
+                .get(row.review_id)
+                .ok_or_else(|| format!("review {} does not exist", row.review_id))?;
+            if characteristic != review {
+                return Err(format!(
+                    "characteristic {} is of product {characteristic} but review {} is of product {review}",
+                    row.characteristic_id, row.review_id
+                ));
+            }
+            if !known.characteristic_reviews.insert(row.id) {
+                return Err(duplicate(row.id));
+            }
+            batch.characteristic_reviews.push(row);
+        }
+        Table::Questions => {
+            let row = files::read_post(&fields)?;
+            known.product(row.parent_id, batch)?;
+            if !known.questions.insert(row.id) {
+                return Err(duplicate(row.id));
+            }
+            batch.questions.push(row);
+        }
+        Table::Answers => {
+            let row = files::read_post(&fields)?;
+            if !known.questions.contains(row.parent_id) {
+                return Err(format!("question {} does not exist", row.parent_id));
+            }
+            if !known.answers.insert(row.id) {
+                return Err(duplicate(row.id));
+            }
+            batch.answers.push(row);
+        }
+        Table::AnswerPhotos => {
+            let row = files::read_photo(&fields)?;
+            if !known.answers.contains(row.owner_id) {
+                return Err(format!("answer {} does not exist", row.owner_id));
+            }
+            if !known.answer_photos.insert(row.id) {
+                return Err(duplicate(row.id));
+            }
+            batch.answer_photos.push(row);
+        }
+    }
+    Ok(())
+}
+
+/// Finds the file of `table` in `dir` under any of its names.
+fn find(dir: &Path, table: Table) -> Option<PathBuf> {
+    std::iter::once(table.file_name())
+        .chain(table.other_names().iter().copied())
+        .map(|name| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+/// Imports the CSV files in `options.dir` into `store`.
+pub async fn import(
+    store: &dyn Store,
+    options: &ImportOptions,
+) -> Result<ImportReport, ImportError> {
+    let started = Instant::now();
+    let found: Vec<(Table, Option<PathBuf>)> = Table::ALL
+        .iter()
+        .map(|&t| (t, find(&options.dir, t)))
+        .collect();
+    if found.iter().all(|(_, path)| path.is_none()) {
+        return Err(ImportError::NoFiles(options.dir.clone()));
+    }
+    for (table, path) in &found {
+        if let Some(path) = path {
+            check_header(path, *table)?;
+        }
+    }
+    let rejects_path = options.rejects.clone();
+    let io = |source| ImportError::Io {
+        path: rejects_path.clone(),
+        source,
+    };
+    let mut rejects = csv::Writer::from_path(&options.rejects).map_err(|e| io(e.into()))?;
+    rejects
+        .write_record(["file", "line", "reason"])
+        .map_err(|e| io(e.into()))?;
+
+    let mut loader = store.bulk_loader(options.replace).await?;
+    let mut known = Known::default();
+    let mut reports = Vec::new();
+    for (table, path) in found {
+        let Some(path) = path else {
+            reports.push(FileReport {
+                table,
+                path: None,
+                loaded: 0,
+                rejected: 0,
+                seconds: 0.0,
+            });
+            continue;
+        };
+        let file_started = Instant::now();
+        let (sender, mut receiver) = mpsc::channel::<Batch>(4);
+        let batch_rows = options.batch_rows.max(1);
+        let reading = path.clone();
+        let reader = tokio::task::spawn_blocking(move || {
+            read_file(table, &reading, known, rejects, sender, batch_rows)
+        });
+        while let Some(batch) = receiver.recv().await {
+            if let Err(e) = loader.load(batch).await {
+                // Stop the reader (its sends now fail) before reporting the store's error.
+                drop(receiver);
+                let _ = reader.await;
+                return Err(e.into());
+            }
+        }
+        let outcome = reader
+            .await
+            .map_err(|e| StoreError::Internal(format!("the CSV reader panicked: {e}")))?;
+        let (returned_known, returned_rejects, loaded, rejected) = outcome?;
+        known = returned_known;
+        rejects = returned_rejects;
+        reports.push(FileReport {
+            table,
+            path: Some(path),
+            loaded,
+            rejected,
+            seconds: file_started.elapsed().as_secs_f64(),
+        });
+    }
+    rejects.flush().map_err(io)?;
+    let phases = loader.finish().await?;
+    Ok(ImportReport {
+        files: reports,
+        stub_products: known.stub_count,
+        phases,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+type ReadOutcome = Result<(Known, csv::Writer<File>, u64, u64), ImportError>;
+
+/// Reads one file on a blocking thread, sending batches of accepted rows and writing rejects.
+fn read_file(
+    table: Table,
+    path: &Path,
+    mut known: Known,
+    mut rejects: csv::Writer<File>,
+    sender: mpsc::Sender<Batch>,
+    batch_rows: usize,
+) -> ReadOutcome {
+    let io = |source: std::io::Error| ImportError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    let progress = crate::progress::bar(size, "bytes");
+    progress.set_message(table.file_name());
+    let file = File::open(path).map_err(io)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(
+            without_bom(BufReader::with_capacity(
+                1 << 20,
+                Counted {
+                    inner: file,
+                    progress: progress.clone(),
+                },
+            ))
+            .map_err(io)?,
+        );
+    let name = table.file_name();
+    let mut record = csv::ByteRecord::new();
+    let (mut loaded, mut rejected) = (0_u64, 0_u64);
+    let mut batch = Batch::default();
+    let mut first = true;
+    // The reader counts lines outside quotes only; a quoted field's line breaks are added here
+    // so that reported lines are the lines an editor shows.
+    let mut quoted_breaks = 0_u64;
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) if first => first = false, // the header, checked before the import began
+            Ok(true) => {
+                let line = record.position().map_or(0, csv::Position::line) + quoted_breaks;
+                quoted_breaks += record
+                    .iter()
+                    .map(|field| field.iter().filter(|&&b| b == b'\n').count() as u64)
+                    .sum::<u64>();
+                match accept(table, &record, &mut known, &mut batch) {
+                    Ok(()) => loaded += 1,
+                    Err(reason) => {
+                        rejected += 1;
+                        rejects
+                            .write_record([name, &line.to_string(), &reason])
+                            .map_err(|e| io(e.into()))?;
+                    }
+                }
+                if batch.len() >= batch_rows {
+                    if sender.blocking_send(std::mem::take(&mut batch)).is_err() {
+                        break; // the loader failed; the import reports its error
+                    }
+                    progress.set_message(format!("{name}: {loaded} rows"));
+                }
+            }
+            Err(e) => {
+                rejected += 1;
+                let line = e.position().map_or(0, csv::Position::line) + quoted_breaks;
+                rejects
+                    .write_record([name, &line.to_string(), &format!("unreadable row: {e}")])
+                    .map_err(|e| io(e.into()))?;
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    return Err(io(std::io::Error::other(e.to_string())));
+                }
+            }
+        }
+    }
+    if !batch.is_empty() {
+        let _ = sender.blocking_send(batch);
+    }
+    progress.finish_and_clear();
+    Ok((known, rejects, loaded, rejected))
+}
+
+/// Checks the first line of `path` against the columns of `table`, ignoring a byte-order
+/// mark, case and spaces around names.
+fn check_header(path: &Path, table: Table) -> Result<(), ImportError> {
+    let io = |source| ImportError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(without_bom(BufReader::new(File::open(path).map_err(io)?)).map_err(io)?);
+    let mut header = csv::StringRecord::new();
+    let found = match reader.read_record(&mut header) {
+        Ok(true) => header
+            .iter()
+            .map(|c| c.trim().to_ascii_lowercase())
+            .collect::<Vec<_>>(),
+        _ => Vec::new(),
+    };
+    if found == table.columns() {
+        Ok(())
+    } else {
+        Err(ImportError::Header {
+            file: path.to_owned(),
+            found: found.join(","),
+            expected: table.columns().join(","),
+        })
+    }
+}
+
+/// Skips a UTF-8 byte-order mark at the start of `reader`.
+fn without_bom<R: BufRead>(mut reader: R) -> std::io::Result<R> {
+    if reader.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
+        reader.consume(3);
+    }
+    Ok(reader)
+}
+
+/// A reader that moves a progress bar by the bytes it reads.
+struct Counted {
+    inner: File,
+    progress: ProgressBar,
+}
+
+impl Read for Counted {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.inc(n as u64);
+        Ok(n)
+    }
+}
