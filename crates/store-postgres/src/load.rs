@@ -20,8 +20,8 @@ pub(crate) const CONTENTS: &str = "SELECT \
     EXISTS (SELECT 1 FROM products)";
 
 /// The tables of the catalogue, children first: the order in which `--replace` empties them.
-const TABLES: &str = "answer_photos, answers, questions, review_meta, characteristic_reviews, \
-    review_photos, reviews, characteristics, products";
+const TABLES: &str = "answer_photos, answers, questions, review_meta, characteristic_meta, \
+    characteristic_reviews, review_photos, reviews, characteristics, products";
 
 /// Marks the store incomplete and saves the definitions of the secondary indexes and foreign
 /// keys of the current schema before they are dropped. Saved definitions are kept if already
@@ -50,7 +50,7 @@ const DROP_STATEMENTS: &str = "SELECT format('DROP INDEX %I', substr(key, 7)) FR
         FROM atelier_state WHERE key LIKE 'fk:%'";
 
 /// The summary rows recomputed from scratch in set-based statements.
-const COMPUTE_META: &str = "TRUNCATE review_meta;
+const COMPUTE_META: &str = "TRUNCATE review_meta, characteristic_meta;
     INSERT INTO review_meta (product_id, rating_1, rating_2, rating_3, rating_4, rating_5,
                              recommended_false, recommended_true)
     SELECT product_id, count(*) FILTER (WHERE rating = 1), count(*) FILTER (WHERE rating = 2),
@@ -58,10 +58,8 @@ const COMPUTE_META: &str = "TRUNCATE review_meta;
            count(*) FILTER (WHERE rating = 5), count(*) FILTER (WHERE NOT recommend),
            count(*) FILTER (WHERE recommend)
     FROM reviews GROUP BY product_id;
-    UPDATE characteristics c SET rating_sum = s.total, rating_count = s.n
-    FROM (SELECT characteristic_id, sum(value) AS total, count(*) AS n
-          FROM characteristic_reviews GROUP BY characteristic_id) AS s
-    WHERE c.id = s.characteristic_id;";
+    INSERT INTO characteristic_meta (characteristic_id, rating_sum, rating_count)
+    SELECT characteristic_id, sum(value), count(*) FROM characteristic_reviews GROUP BY characteristic_id;";
 
 /// Every identity sequence moved past the largest loaded id, so API writes get fresh ids.
 const MOVE_SEQUENCES: &str =

@@ -81,13 +81,15 @@ fn review_from_row(row: &Row) -> Result<Option<Review>, StoreError> {
     }))
 }
 
-/// Meta in one round trip: the summary row (primary key) and the product's characteristics
-/// (`characteristics_product`). No row at all means no such product.
+/// Meta in one round trip: the summary row (primary key), the product's characteristics
+/// (`characteristics_product`) and their totals (primary key). No row at all means no such
+/// product.
 const META: &str = "SELECT m.rating_1, m.rating_2, m.rating_3, m.rating_4, m.rating_5, \
-        m.recommended_false, m.recommended_true, c.id, c.name, c.rating_sum, c.rating_count \
+        m.recommended_false, m.recommended_true, c.id, c.name, cm.rating_sum, cm.rating_count \
     FROM products p \
     LEFT JOIN review_meta m ON m.product_id = p.id \
     LEFT JOIN characteristics c ON c.product_id = p.id \
+    LEFT JOIN characteristic_meta cm ON cm.characteristic_id = c.id \
     WHERE p.id = $1 \
     ORDER BY c.id";
 
@@ -119,8 +121,14 @@ pub(crate) async fn meta(client: &Object, product: ProductId) -> Result<ReviewMe
             meta.characteristics.push(CharacteristicSummary {
                 id: CharacteristicId::new_unchecked(id),
                 name: row.try_get(8).map_err(db_error)?,
-                rating_sum: row.try_get(9).map_err(db_error)?,
-                rating_count: row.try_get(10).map_err(db_error)?,
+                rating_sum: row
+                    .try_get::<_, Option<i64>>(9)
+                    .map_err(db_error)?
+                    .unwrap_or(0),
+                rating_count: row
+                    .try_get::<_, Option<i64>>(10)
+                    .map_err(db_error)?
+                    .unwrap_or(0),
             });
         }
     }
@@ -144,8 +152,11 @@ const INSERT_REVIEW: &str = "WITH review AS ( \
         INSERT INTO characteristic_reviews (characteristic_id, review_id, value) \
         SELECT s.id, review.id, s.value FROM review, unnest($10::bigint[], $11::smallint[]) AS s(id, value) \
     ), totals AS ( \
-        UPDATE characteristics c SET rating_sum = c.rating_sum + s.value, rating_count = c.rating_count + 1 \
-        FROM unnest($10::bigint[], $11::smallint[]) AS s(id, value) WHERE c.id = s.id \
+        INSERT INTO characteristic_meta (characteristic_id, rating_sum, rating_count) \
+        SELECT s.id, s.value, 1 FROM unnest($10::bigint[], $11::smallint[]) AS s(id, value) \
+        ON CONFLICT (characteristic_id) DO UPDATE SET \
+            rating_sum = characteristic_meta.rating_sum + excluded.rating_sum, \
+            rating_count = characteristic_meta.rating_count + 1 \
     ), meta AS ( \
         INSERT INTO review_meta (product_id, rating_1, rating_2, rating_3, rating_4, rating_5, \
                                  recommended_false, recommended_true) \

@@ -44,14 +44,10 @@ CREATE TABLE review_photos (
 -- Serves the photos of each listed review, in id order.
 CREATE INDEX review_photos_review ON review_photos (review_id, id);
 
--- rating_sum and rating_count are the running totals behind meta's averages, kept by every
--- review write and recomputed by a bulk load, so meta never aggregates ratings.
 CREATE TABLE characteristics (
     id INTEGER PRIMARY KEY,
     product_id INTEGER NOT NULL REFERENCES products (id),
-    name TEXT NOT NULL,
-    rating_sum INTEGER NOT NULL DEFAULT 0,
-    rating_count INTEGER NOT NULL DEFAULT 0
+    name TEXT NOT NULL
 );
 -- Serves meta (the product's characteristics) and the ownership check of POST /reviews.
 CREATE INDEX characteristics_product ON characteristics (product_id, id);
@@ -76,3 +72,13 @@ CREATE TABLE review_meta (
     recommended_false INTEGER NOT NULL DEFAULT 0,
     recommended_true INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
+
+-- The running totals behind meta's characteristic averages, kept by every review write and
+-- recomputed by a bulk load, so meta never aggregates ratings. A table of its own rather than
+-- columns of `characteristics`: a load builds it with one INSERT ... SELECT instead of
+-- rewriting every characteristic row.
+CREATE TABLE characteristic_meta (
+    characteristic_id INTEGER PRIMARY KEY REFERENCES characteristics (id),
+    rating_sum INTEGER NOT NULL DEFAULT 0,
+    rating_count INTEGER NOT NULL DEFAULT 0
+);

@@ -16,11 +16,12 @@ pub(crate) const CONTENTS: &str = "SELECT \
     EXISTS (SELECT 1 FROM products)";
 
 /// Tables children first, the order in which `--replace` empties them.
-const TABLES_CHILDREN_FIRST: [&str; 9] = [
+const TABLES_CHILDREN_FIRST: [&str; 10] = [
     "answer_photos",
     "answers",
     "questions",
     "review_meta",
+    "characteristic_meta",
     "characteristic_reviews",
     "review_photos",
     "reviews",
@@ -60,10 +61,9 @@ const COMPUTE_META: &str = "DELETE FROM review_meta;
     SELECT product_id, sum(rating = 1), sum(rating = 2), sum(rating = 3), sum(rating = 4),
            sum(rating = 5), sum(recommend = 0), sum(recommend = 1)
     FROM reviews GROUP BY product_id;
-    UPDATE characteristics SET rating_sum = s.total, rating_count = s.n
-    FROM (SELECT characteristic_id, sum(value) AS total, count(*) AS n
-          FROM characteristic_reviews GROUP BY characteristic_id) AS s
-    WHERE characteristics.id = s.characteristic_id;";
+    DELETE FROM characteristic_meta;
+    INSERT INTO characteristic_meta (characteristic_id, rating_sum, rating_count)
+    SELECT characteristic_id, sum(value), count(*) FROM characteristic_reviews GROUP BY characteristic_id;";
 
 pub(crate) fn contents(conn: &Connection) -> Result<Contents, StoreError> {
     let (incomplete, any): (bool, bool) = conn

@@ -81,13 +81,15 @@ fn review_from_row(row: &Row<'_>) -> Result<Option<Review>, StoreError> {
     }))
 }
 
-/// Meta in one statement: the summary row (primary key) and the product's characteristics
-/// (`characteristics_product`). No row at all means no such product.
+/// Meta in one statement: the summary row (primary key), the product's characteristics
+/// (`characteristics_product`) and their totals (primary key). No row at all means no such
+/// product.
 const META: &str = "SELECT m.rating_1, m.rating_2, m.rating_3, m.rating_4, m.rating_5, \
-        m.recommended_false, m.recommended_true, c.id, c.name, c.rating_sum, c.rating_count \
+        m.recommended_false, m.recommended_true, c.id, c.name, cm.rating_sum, cm.rating_count \
     FROM products p \
     LEFT JOIN review_meta m ON m.product_id = p.id \
     LEFT JOIN characteristics c ON c.product_id = p.id \
+    LEFT JOIN characteristic_meta cm ON cm.characteristic_id = c.id \
     WHERE p.id = ?1 \
     ORDER BY c.id";
 
@@ -114,8 +116,11 @@ pub(crate) fn meta(conn: &Connection, product: ProductId) -> Result<ReviewMeta, 
             meta.characteristics.push(CharacteristicSummary {
                 id: CharacteristicId::new_unchecked(id),
                 name: row.get(8).map_err(db_error)?,
-                rating_sum: row.get(9).map_err(db_error)?,
-                rating_count: row.get(10).map_err(db_error)?,
+                rating_sum: row.get::<_, Option<i64>>(9).map_err(db_error)?.unwrap_or(0),
+                rating_count: row
+                    .get::<_, Option<i64>>(10)
+                    .map_err(db_error)?
+                    .unwrap_or(0),
             });
         }
     }
@@ -130,8 +135,10 @@ const INSERT_REVIEW: &str = "INSERT INTO reviews \
 const INSERT_PHOTO: &str = "INSERT INTO review_photos (review_id, url) VALUES (?1, ?2)";
 const INSERT_RATING: &str =
     "INSERT INTO characteristic_reviews (characteristic_id, review_id, value) VALUES (?1, ?2, ?3)";
-const ADD_TO_CHARACTERISTIC: &str = "UPDATE characteristics \
-    SET rating_sum = rating_sum + ?2, rating_count = rating_count + 1 WHERE id = ?1";
+const ADD_TO_CHARACTERISTIC: &str = "INSERT INTO characteristic_meta (characteristic_id, rating_sum, rating_count) \
+    VALUES (?1, ?2, 1) \
+    ON CONFLICT (characteristic_id) DO UPDATE SET \
+        rating_sum = rating_sum + excluded.rating_sum, rating_count = rating_count + 1";
 const ADD_TO_META: &str = "INSERT INTO review_meta (product_id, rating_1, rating_2, rating_3, \
         rating_4, rating_5, recommended_false, recommended_true) \
     VALUES (?1, ?2 = 1, ?2 = 2, ?2 = 3, ?2 = 4, ?2 = 5, ?3 = 0, ?3 = 1) \
