@@ -223,7 +223,7 @@ impl Store for PgStore {
     }
 
     async fn contents(&self) -> Result<Contents, StoreError> {
-        load::contents(&self.client().await?).await
+        load::contents(&*self.client().await?).await
     }
 
     async fn bulk_loader(&self, replace: bool) -> Result<Box<dyn BulkLoader>, StoreError> {
