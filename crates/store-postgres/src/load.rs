@@ -109,9 +109,10 @@ impl PgLoader {
             }
             _ => {}
         }
-        // Index builds sort in memory up to this much, then spill to disk.
+        // Index builds sort, and the summaries' GROUP BY hashes, in memory up to this much
+        // before spilling to disk (the summary of 19 million ratings spills at the default 4MB).
         client
-            .batch_execute("SET LOCAL maintenance_work_mem = '512MB'")
+            .batch_execute("SET LOCAL maintenance_work_mem = '512MB'; SET LOCAL work_mem = '256MB'")
             .await
             .map_err(db_error)?;
         client.batch_execute(BEGIN_LOAD).await.map_err(db_error)?;
