@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use atelier_core::InputError;
+use atelier_core::{InputError, ProductId};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
@@ -52,6 +52,41 @@ impl<S: Send + Sync> FromRequestParts<S> for IdSegment {
             .await
             .map(|Path(id)| Self(id))
             .map_err(|e| ApiError::InvalidParameter(InputError::new("id", e.body_text())))
+    }
+}
+
+/// The product a request names: the `{id}` segment of a 2020 route (`/reviews/{id}/list`,
+/// `/qa/{id}`, `POST /reviews/{id}`), or else nothing, and the handler reads `product_id` from
+/// the query or body as the current routes have it. One handler then serves both editions.
+pub(crate) struct ProductInPath(pub Option<ProductId>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ProductInPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        // A map, because a route without parameters yields an empty one rather than an error.
+        let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| {
+                ApiError::InvalidParameter(InputError::new("product_id", e.body_text()))
+            })?;
+        match params.get("id") {
+            Some(id) => ProductId::parse("product_id", id)
+                .map(|id| Self(Some(id)))
+                .map_err(ApiError::InvalidParameter),
+            None => Ok(Self(None)),
+        }
+    }
+}
+
+impl ProductInPath {
+    /// The product of the path, or else of the `product_id` query parameter.
+    pub(crate) fn or_query(self, params: &Params) -> Result<ProductId, ApiError> {
+        match self.0 {
+            Some(id) => Ok(id),
+            None => ProductId::parse("product_id", params.required("product_id")?)
+                .map_err(ApiError::InvalidParameter),
+        }
     }
 }
 

@@ -54,9 +54,9 @@ pub fn router(state: AppState, config: &ApiConfig) -> Router {
         .route("/reviews/{id}/helpful", put(reviews::helpful))
         .route("/reviews/{id}/report", put(reviews::report))
         // The 2020 edition's routes.
-        .route("/reviews/{id}/list", get(reviews::legacy_list))
-        .route("/reviews/{id}/meta", get(reviews::legacy_meta))
-        .route("/reviews/{id}", post(reviews::legacy_create))
+        .route("/reviews/{id}/list", get(reviews::list))
+        .route("/reviews/{id}/meta", get(reviews::meta))
+        .route("/reviews/{id}", post(reviews::create))
         .route("/reviews/helpful/{id}", put(reviews::helpful))
         .route("/reviews/report/{id}", put(reviews::report))
         .route(
@@ -72,7 +72,7 @@ pub fn router(state: AppState, config: &ApiConfig) -> Router {
         .route("/qa/answers/{id}/helpful", put(qa::answer_helpful))
         .route("/qa/answers/{id}/report", put(qa::answer_report))
         // The 2020 edition's aliases.
-        .route("/qa/{id}", get(qa::legacy_list_questions))
+        .route("/qa/{id}", get(qa::list_questions))
         .route(
             "/qa/{id}/answers",
             get(qa::list_answers).post(qa::create_answer),

@@ -8,42 +8,18 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::extract::{IdSegment, JsonObject, Params};
+use crate::extract::{IdSegment, JsonObject, Params, ProductInPath};
 use crate::reviews::{body_field, flag, parameter};
 use crate::wire::{AnswerList, QuestionList};
 use crate::{ApiError, AppState};
 
-/// `GET /qa/questions?product_id=&page=&count=`
+/// `GET /qa/questions?product_id=&page=&count=` and `GET /qa/{product_id}`
 pub(crate) async fn list_questions(
     State(app): State<AppState>,
+    path: ProductInPath,
     params: Params,
 ) -> Result<Response, ApiError> {
-    let product = parameter(ProductId::parse(
-        "product_id",
-        params.required("product_id")?,
-    ))?;
-    questions_for(app, product, &params).await
-}
-
-/// `GET /qa/{product_id}` (2020 edition).
-pub(crate) async fn legacy_list_questions(
-    State(app): State<AppState>,
-    IdSegment(id): IdSegment,
-    params: Params,
-) -> Result<Response, ApiError> {
-    questions_for(
-        app,
-        parameter(ProductId::parse("product_id", &id))?,
-        &params,
-    )
-    .await
-}
-
-async fn questions_for(
-    app: AppState,
-    product: ProductId,
-    params: &Params,
-) -> Result<Response, ApiError> {
+    let product = path.or_query(&params)?;
     let page = parameter(PageRequest::parse(params.get("page"), params.get("count")))?;
     let questions = app.store.questions(product, page).await?;
     let body = QuestionList {

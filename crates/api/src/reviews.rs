@@ -9,41 +9,17 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::body::Fields;
-use crate::extract::{IdSegment, JsonObject, Params};
+use crate::extract::{IdSegment, JsonObject, Params, ProductInPath};
 use crate::wire::{ReviewList, WireMeta};
 use crate::{ApiError, AppState};
 
-/// `GET /reviews?product_id=&page=&count=&sort=`
+/// `GET /reviews?product_id=&page=&count=&sort=` and `GET /reviews/{product_id}/list`
 pub(crate) async fn list(
     State(app): State<AppState>,
+    path: ProductInPath,
     params: Params,
 ) -> Result<Response, ApiError> {
-    let product = parameter(ProductId::parse(
-        "product_id",
-        params.required("product_id")?,
-    ))?;
-    list_for(app, product, &params).await
-}
-
-/// `GET /reviews/{product_id}/list` (2020 edition).
-pub(crate) async fn legacy_list(
-    State(app): State<AppState>,
-    IdSegment(id): IdSegment,
-    params: Params,
-) -> Result<Response, ApiError> {
-    list_for(
-        app,
-        parameter(ProductId::parse("product_id", &id))?,
-        &params,
-    )
-    .await
-}
-
-async fn list_for(
-    app: AppState,
-    product: ProductId,
-    params: &Params,
-) -> Result<Response, ApiError> {
+    let product = path.or_query(&params)?;
     let sort = parameter(ReviewSort::parse(params.get("sort")))?;
     let page = parameter(PageRequest::parse(params.get("page"), params.get("count")))?;
     let reviews = app.store.reviews(product, sort, page).await?;
@@ -56,67 +32,32 @@ async fn list_for(
     Ok(Json(body).into_response())
 }
 
-/// `GET /reviews/meta?product_id=`
+/// `GET /reviews/meta?product_id=` and `GET /reviews/{product_id}/meta`
 pub(crate) async fn meta(
     State(app): State<AppState>,
+    path: ProductInPath,
     params: Params,
 ) -> Result<Json<WireMeta>, ApiError> {
-    meta_for(
-        app,
-        parameter(ProductId::parse(
-            "product_id",
-            params.required("product_id")?,
-        ))?,
-    )
-    .await
-}
-
-/// `GET /reviews/{product_id}/meta` (2020 edition).
-pub(crate) async fn legacy_meta(
-    State(app): State<AppState>,
-    IdSegment(id): IdSegment,
-) -> Result<Json<WireMeta>, ApiError> {
-    meta_for(app, parameter(ProductId::parse("product_id", &id))?).await
-}
-
-async fn meta_for(app: AppState, product: ProductId) -> Result<Json<WireMeta>, ApiError> {
+    let product = path.or_query(&params)?;
     let meta = app.store.review_meta(product).await?;
     Ok(Json(WireMeta::new(product.to_string(), &meta)))
 }
 
-/// `POST /reviews`
+/// `POST /reviews` and `POST /reviews/{product_id}` (where the path names the product)
 pub(crate) async fn create(
     State(app): State<AppState>,
+    path: ProductInPath,
     JsonObject(fields): JsonObject,
 ) -> Result<Response, ApiError> {
-    let product = body_field(
-        fields
-            .integer("product_id")
-            .and_then(|raw| ProductId::from_i64("product_id", raw)),
-    )?;
-    create_for(app, product, &fields).await
-}
-
-/// `POST /reviews/{product_id}` (2020 edition): the product comes from the path.
-pub(crate) async fn legacy_create(
-    State(app): State<AppState>,
-    IdSegment(id): IdSegment,
-    JsonObject(fields): JsonObject,
-) -> Result<Response, ApiError> {
-    create_for(
-        app,
-        parameter(ProductId::parse("product_id", &id))?,
-        &fields,
-    )
-    .await
-}
-
-async fn create_for(
-    app: AppState,
-    product_id: ProductId,
-    fields: &Fields,
-) -> Result<Response, ApiError> {
-    let review = body_field(new_review(product_id, fields))?;
+    let product = match path.0 {
+        Some(id) => id,
+        None => body_field(
+            fields
+                .integer("product_id")
+                .and_then(|raw| ProductId::from_i64("product_id", raw)),
+        )?,
+    };
+    let review = body_field(new_review(product, &fields))?;
     let id = app.store.add_review(&review).await?;
     Ok((StatusCode::CREATED, Json(json!({ "review_id": id.get() }))).into_response())
 }

@@ -348,6 +348,7 @@ fn read_file(
         source,
     };
     let size = std::fs::metadata(path).map_err(io)?.len();
+    let started = Instant::now();
     let progress = crate::progress::bar(size, "bytes");
     progress.set_message(table.file_name());
     let file = File::open(path).map_err(io)?;
@@ -395,7 +396,8 @@ fn read_file(
                     if sender.blocking_send(std::mem::take(&mut batch)).is_err() {
                         break; // the loader failed; the import reports its error
                     }
-                    progress.set_message(format!("{name}: {loaded} rows"));
+                    let rate = loaded as f64 / started.elapsed().as_secs_f64().max(1e-3);
+                    progress.set_message(format!("{name}: {loaded} rows, {rate:.0} rows/s"));
                 }
             }
             Err(e) => {
