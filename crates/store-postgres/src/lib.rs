@@ -27,6 +27,9 @@ mod migrations {
     refinery::embed_migrations!("migrations");
 }
 
+/// How long a request waits for a pooled connection, or for a new one to open.
+const POOL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Serialises concurrent `migrate` runs (several instances starting at once) on one database.
 const MIGRATION_LOCK: &str = "SELECT pg_advisory_lock(7201100501)";
 const MIGRATION_UNLOCK: &str = "SELECT pg_advisory_unlock(7201100501)";
@@ -53,6 +56,10 @@ impl PgStore {
         );
         let pool = Pool::builder(manager)
             .max_size(pool_size.max(1))
+            // A database that hangs rather than refuses must still yield a prompt 503.
+            .wait_timeout(Some(POOL_TIMEOUT))
+            .create_timeout(Some(POOL_TIMEOUT))
+            .recycle_timeout(Some(POOL_TIMEOUT))
             .runtime(Runtime::Tokio1)
             .build()
             .map_err(|e| {

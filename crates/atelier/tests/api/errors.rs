@@ -472,3 +472,28 @@ for_each_store! {
         nothing_produces_a_server_error(&app).await;
     }
 }
+
+#[tokio::test]
+async fn an_unreachable_database_is_a_503_with_the_json_body() {
+    // Port 9 (discard) has no PostgreSQL: every connection attempt is refused.
+    let store = atelier_store_postgres::PgStore::connect("postgres://postgres@127.0.0.1:9/test", 2)
+        .unwrap();
+    let app = TestApp::spawn(std::sync::Arc::new(store)).await;
+    for path in [
+        "/reviews/meta?product_id=1",
+        "/reviews?product_id=1",
+        "/qa/questions?product_id=1",
+    ] {
+        let (status, body) = app.get(path).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (503, Some("unavailable")),
+            "{path}: {body}"
+        );
+        assert!(
+            !body["message"].as_str().unwrap().contains("127.0.0.1"),
+            "no internals: {body}"
+        );
+    }
+    assert_eq!(app.put("/reviews/1/helpful").await.0, 503);
+}
