@@ -19,9 +19,12 @@ fn options(dir: &Path, rejects: &Path) -> ImportOptions {
     }
 }
 
+/// The real slices of the original files, copied byte for byte from
+/// `shared/datasets/atelier-samples` (see the README there) so the tests need nothing outside
+/// the repository.
 fn samples(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/datasets/atelier-samples")
+        .join("tests/fixtures/atelier-samples")
         .join(name)
 }
 
