@@ -18,10 +18,7 @@ impl Fields {
     pub(crate) fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
         match serde_json::from_slice::<Value>(bytes) {
             Ok(Value::Object(map)) => Ok(Self(map)),
-            Ok(other) => Err(ApiError::MalformedJson(format!(
-                "expected an object, got {}",
-                kind(&other)
-            ))),
+            Ok(other) => Err(ApiError::MalformedJson(format!("expected an object, got {}", kind(&other)))),
             Err(e) => Err(ApiError::MalformedJson(e.to_string())),
         }
     }
@@ -31,8 +28,7 @@ impl Fields {
     }
 
     fn required(&self, key: &str) -> Result<&Value, InputError> {
-        self.value(key)
-            .ok_or_else(|| InputError::new(key, "is required"))
+        self.value(key).ok_or_else(|| InputError::new(key, "is required"))
     }
 
     /// A required integer.
@@ -51,10 +47,7 @@ impl Fields {
             Value::Bool(b) => Ok(*b),
             Value::String(s) if s == "true" => Ok(true),
             Value::String(s) if s == "false" => Ok(false),
-            other => Err(InputError::new(
-                key,
-                format!("must be true or false, not {}", kind(other)),
-            )),
+            other => Err(InputError::new(key, format!("must be true or false, not {}", kind(other)))),
         }
     }
 
@@ -66,10 +59,7 @@ impl Fields {
             (None, true) => return Err(InputError::new(key, "is required")),
             (Some(Value::String(s)), _) => s.clone(),
             (Some(other), _) => {
-                return Err(InputError::new(
-                    key,
-                    format!("must be a string, not {}", kind(other)),
-                ));
+                return Err(InputError::new(key, format!("must be a string, not {}", kind(other))));
             }
         };
         Text::new(key, value, max, required)
@@ -79,10 +69,7 @@ impl Fields {
     pub(crate) fn string(&self, key: &str) -> Result<String, InputError> {
         match self.required(key)? {
             Value::String(s) => Ok(s.clone()),
-            other => Err(InputError::new(
-                key,
-                format!("must be a string, not {}", kind(other)),
-            )),
+            other => Err(InputError::new(key, format!("must be a string, not {}", kind(other)))),
         }
     }
 
@@ -92,10 +79,7 @@ impl Fields {
             return Ok(Vec::new());
         };
         let Value::Array(items) = value else {
-            return Err(InputError::new(
-                key,
-                format!("must be an array of URLs, not {}", kind(value)),
-            ));
+            return Err(InputError::new(key, format!("must be an array of URLs, not {}", kind(value))));
         };
         check_photo_count(key, items.len())?;
         items
@@ -112,10 +96,7 @@ impl Fields {
     }
 
     /// An optional object of characteristic id to 1-5 score; absent means none. Sorted by id.
-    pub(crate) fn characteristics(
-        &self,
-        key: &str,
-    ) -> Result<Vec<(CharacteristicId, Rating)>, InputError> {
+    pub(crate) fn characteristics(&self, key: &str) -> Result<Vec<(CharacteristicId, Rating)>, InputError> {
         let Some(value) = self.value(key) else {
             return Ok(Vec::new());
         };
@@ -140,16 +121,13 @@ impl Fields {
 
 fn as_integer(key: &str, value: &Value) -> Result<i64, InputError> {
     match value {
-        Value::Number(n) => n
-            .as_i64()
-            .ok_or_else(|| InputError::new(key, format!("must be an integer, not {n}"))),
+        Value::Number(n) => {
+            n.as_i64().ok_or_else(|| InputError::new(key, format!("must be an integer, not {n}")))
+        }
         Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
             s.parse().map_err(|_| InputError::new(key, "is too large"))
         }
-        other => Err(InputError::new(
-            key,
-            format!("must be an integer, not {}", kind(other)),
-        )),
+        other => Err(InputError::new(key, format!("must be an integer, not {}", kind(other)))),
     }
 }
 
@@ -174,14 +152,8 @@ mod tests {
 
     #[test]
     fn a_body_that_is_not_an_object_is_rejected() {
-        assert!(matches!(
-            Fields::parse(b"[1,2]"),
-            Err(ApiError::MalformedJson(_))
-        ));
-        assert!(matches!(
-            Fields::parse(b"{\"a\":"),
-            Err(ApiError::MalformedJson(_))
-        ));
+        assert!(matches!(Fields::parse(b"[1,2]"), Err(ApiError::MalformedJson(_))));
+        assert!(matches!(Fields::parse(b"{\"a\":"), Err(ApiError::MalformedJson(_))));
     }
 
     #[test]
@@ -191,67 +163,30 @@ mod tests {
 
     #[test]
     fn a_fractional_number_is_not_an_integer() {
-        assert_eq!(
-            fields(r#"{"rating":4.5}"#)
-                .integer("rating")
-                .unwrap_err()
-                .field,
-            "rating"
-        );
+        assert_eq!(fields(r#"{"rating":4.5}"#).integer("rating").unwrap_err().field, "rating");
     }
 
     #[test]
     fn a_missing_required_field_is_named() {
-        assert_eq!(
-            fields("{}").boolean("recommend").unwrap_err().field,
-            "recommend"
-        );
+        assert_eq!(fields("{}").boolean("recommend").unwrap_err().field, "recommend");
     }
 
     #[test]
     fn a_null_field_counts_as_missing() {
-        assert_eq!(
-            fields(r#"{"body":null}"#)
-                .text("body", 10, true)
-                .unwrap_err()
-                .field,
-            "body"
-        );
+        assert_eq!(fields(r#"{"body":null}"#).text("body", 10, true).unwrap_err().field, "body");
     }
 
     #[test]
     fn a_bad_photo_is_named_by_its_index() {
-        let err = fields(r#"{"photos":["https://a.com/x.jpg","nope"]}"#)
-            .photos("photos")
-            .unwrap_err();
+        let err = fields(r#"{"photos":["https://a.com/x.jpg","nope"]}"#).photos("photos").unwrap_err();
         assert_eq!(err.field, "photos[1]");
     }
 
     #[test]
     fn characteristic_scores_are_sorted_by_id_and_checked() {
-        let parsed = fields(r#"{"c":{"15":4,"14":"5"}}"#)
-            .characteristics("c")
-            .unwrap();
-        assert_eq!(
-            parsed
-                .iter()
-                .map(|(id, r)| (id.get(), r.get()))
-                .collect::<Vec<_>>(),
-            [(14, 5), (15, 4)]
-        );
-        assert_eq!(
-            fields(r#"{"c":{"14":6}}"#)
-                .characteristics("c")
-                .unwrap_err()
-                .field,
-            "c.14"
-        );
-        assert_eq!(
-            fields(r#"{"c":{"x":3}}"#)
-                .characteristics("c")
-                .unwrap_err()
-                .field,
-            "c.x"
-        );
+        let parsed = fields(r#"{"c":{"15":4,"14":"5"}}"#).characteristics("c").unwrap();
+        assert_eq!(parsed.iter().map(|(id, r)| (id.get(), r.get())).collect::<Vec<_>>(), [(14, 5), (15, 4)]);
+        assert_eq!(fields(r#"{"c":{"14":6}}"#).characteristics("c").unwrap_err().field, "c.14");
+        assert_eq!(fields(r#"{"c":{"x":3}}"#).characteristics("c").unwrap_err().field, "c.x");
     }
 }

@@ -56,36 +56,20 @@ impl From<StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, error, message, field) = match &self {
-            Self::InvalidParameter(input) => (
-                StatusCode::BAD_REQUEST,
-                "invalid_parameter",
-                input.to_string(),
-                Some(input.field.as_str()),
-            ),
-            Self::InvalidBody(input) => (
-                StatusCode::BAD_REQUEST,
-                "invalid_body",
-                input.to_string(),
-                Some(input.field.as_str()),
-            ),
+            Self::InvalidParameter(input) => {
+                (StatusCode::BAD_REQUEST, "invalid_parameter", input.to_string(), Some(input.field.as_str()))
+            }
+            Self::InvalidBody(input) => {
+                (StatusCode::BAD_REQUEST, "invalid_body", input.to_string(), Some(input.field.as_str()))
+            }
             Self::MalformedJson(detail) => (
                 StatusCode::BAD_REQUEST,
                 "malformed_json",
                 format!("the body is not a JSON object: {detail}"),
                 None,
             ),
-            Self::NotFound(what) => (
-                StatusCode::NOT_FOUND,
-                "not_found",
-                format!("no such {what}"),
-                None,
-            ),
-            Self::RouteNotFound => (
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "no such route".to_owned(),
-                None,
-            ),
+            Self::NotFound(what) => (StatusCode::NOT_FOUND, "not_found", format!("no such {what}"), None),
+            Self::RouteNotFound => (StatusCode::NOT_FOUND, "not_found", "no such route".to_owned(), None),
             Self::MethodNotAllowed => (
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method_not_allowed",
@@ -118,14 +102,6 @@ impl IntoResponse for ApiError {
                 )
             }
         };
-        (
-            status,
-            Json(ErrorBody {
-                error,
-                message,
-                field,
-            }),
-        )
-            .into_response()
+        (status, Json(ErrorBody { error, message, field })).into_response()
     }
 }

@@ -24,8 +24,7 @@ impl Params {
 
     /// The raw value of a required `key`.
     pub(crate) fn required(&self, key: &str) -> Result<&str, ApiError> {
-        self.get(key)
-            .ok_or_else(|| ApiError::InvalidParameter(InputError::new(key, "is required")))
+        self.get(key).ok_or_else(|| ApiError::InvalidParameter(InputError::new(key, "is required")))
     }
 }
 
@@ -67,9 +66,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ProductInPath {
         // A map, because a route without parameters yields an empty one rather than an error.
         let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
             .await
-            .map_err(|e| {
-                ApiError::InvalidParameter(InputError::new("product_id", e.body_text()))
-            })?;
+            .map_err(|e| ApiError::InvalidParameter(InputError::new("product_id", e.body_text())))?;
         match params.get("id") {
             Some(id) => ProductId::parse("product_id", id)
                 .map(|id| Self(Some(id)))
@@ -97,15 +94,13 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|e: BytesRejection| {
-                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge
-                } else {
-                    ApiError::MalformedJson(e.body_text())
-                }
-            })?;
+        let bytes = Bytes::from_request(request, state).await.map_err(|e: BytesRejection| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::MalformedJson(e.body_text())
+            }
+        })?;
         Fields::parse(&bytes).map(Self)
     }
 }

@@ -59,38 +59,24 @@ pub fn router(state: AppState, config: &ApiConfig) -> Router {
         .route("/reviews/{id}", post(reviews::create))
         .route("/reviews/helpful/{id}", put(reviews::helpful))
         .route("/reviews/report/{id}", put(reviews::report))
-        .route(
-            "/qa/questions",
-            get(qa::list_questions).post(qa::create_question),
-        )
-        .route(
-            "/qa/questions/{id}/answers",
-            get(qa::list_answers).post(qa::create_answer),
-        )
+        .route("/qa/questions", get(qa::list_questions).post(qa::create_question))
+        .route("/qa/questions/{id}/answers", get(qa::list_answers).post(qa::create_answer))
         .route("/qa/questions/{id}/helpful", put(qa::question_helpful))
         .route("/qa/questions/{id}/report", put(qa::question_report))
         .route("/qa/answers/{id}/helpful", put(qa::answer_helpful))
         .route("/qa/answers/{id}/report", put(qa::answer_report))
         // The 2020 edition's aliases.
         .route("/qa/{id}", get(qa::list_questions))
-        .route(
-            "/qa/{id}/answers",
-            get(qa::list_answers).post(qa::create_answer),
-        )
+        .route("/qa/{id}/answers", get(qa::list_answers).post(qa::create_answer))
         .route("/health", get(health))
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request| {
-                // Keyed by the matched route, not the raw path, so spans stay low-cardinality.
-                let route = request
-                    .extensions()
-                    .get::<MatchedPath>()
-                    .map_or("unmatched", MatchedPath::as_str);
-                tracing::info_span!("request", method = %request.method(), route)
-            }),
-        )
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            // Keyed by the matched route, not the raw path, so spans stay low-cardinality.
+            let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str);
+            tracing::info_span!("request", method = %request.method(), route)
+        }))
         .layer(cors(config))
         .with_state(state)
 }
@@ -102,11 +88,7 @@ fn cors(config: &ApiConfig) -> CorsLayer {
         .filter(|origin| origin.as_str() != "*")
         .filter_map(|origin| HeaderValue::from_str(origin).ok())
         .collect();
-    let allow = if origins.is_empty() {
-        AllowOrigin::any()
-    } else {
-        AllowOrigin::list(origins)
-    };
+    let allow = if origins.is_empty() { AllowOrigin::any() } else { AllowOrigin::list(origins) };
     CorsLayer::new()
         .allow_origin(allow)
         .allow_methods([Method::GET, Method::POST, Method::PUT, Method::OPTIONS])
@@ -153,19 +135,13 @@ mod tests {
     use super::*;
 
     fn rewritten(uri: &str) -> String {
-        let request = Request::builder()
-            .uri(uri)
-            .body(axum::body::Body::empty())
-            .unwrap();
+        let request = Request::builder().uri(uri).body(axum::body::Body::empty()).unwrap();
         strip_campus_prefix(request).uri().to_string()
     }
 
     #[test]
     fn the_campus_prefix_is_stripped_and_the_query_kept() {
-        assert_eq!(
-            rewritten("/api/fec2/hr-rfe/reviews/meta?product_id=2"),
-            "/reviews/meta?product_id=2"
-        );
+        assert_eq!(rewritten("/api/fec2/hr-rfe/reviews/meta?product_id=2"), "/reviews/meta?product_id=2");
     }
 
     #[test]

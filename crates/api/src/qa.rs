@@ -22,10 +22,8 @@ pub(crate) async fn list_questions(
     let product = path.or_query(&params)?;
     let page = parameter(PageRequest::parse(params.get("page"), params.get("count")))?;
     let questions = app.store.questions(product, page).await?;
-    let body = QuestionList {
-        product_id: product.to_string(),
-        results: questions.iter().map(Into::into).collect(),
-    };
+    let body =
+        QuestionList { product_id: product.to_string(), results: questions.iter().map(Into::into).collect() };
     Ok(Json(body).into_response())
 }
 
@@ -61,11 +59,7 @@ pub(crate) async fn create_question(
         })
     })())?;
     let id = app.store.add_question(&question).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "question_id": id.get() })),
-    )
-        .into_response())
+    Ok((StatusCode::CREATED, Json(json!({ "question_id": id.get() }))).into_response())
 }
 
 /// `POST /qa/questions/{question_id}/answers` and `POST /qa/{question_id}/answers`
@@ -92,12 +86,7 @@ pub(crate) async fn question_helpful(
     State(app): State<AppState>,
     IdSegment(id): IdSegment,
 ) -> Result<StatusCode, ApiError> {
-    flag(
-        &app,
-        FlagTarget::Question(parameter(QuestionId::parse("question_id", &id))?),
-        Flag::Helpful,
-    )
-    .await
+    flag(&app, FlagTarget::Question(parameter(QuestionId::parse("question_id", &id))?), Flag::Helpful).await
 }
 
 /// `PUT /qa/questions/{question_id}/report`
@@ -105,12 +94,7 @@ pub(crate) async fn question_report(
     State(app): State<AppState>,
     IdSegment(id): IdSegment,
 ) -> Result<StatusCode, ApiError> {
-    flag(
-        &app,
-        FlagTarget::Question(parameter(QuestionId::parse("question_id", &id))?),
-        Flag::Report,
-    )
-    .await
+    flag(&app, FlagTarget::Question(parameter(QuestionId::parse("question_id", &id))?), Flag::Report).await
 }
 
 /// `PUT /qa/answers/{answer_id}/helpful`
@@ -118,12 +102,7 @@ pub(crate) async fn answer_helpful(
     State(app): State<AppState>,
     IdSegment(id): IdSegment,
 ) -> Result<StatusCode, ApiError> {
-    flag(
-        &app,
-        FlagTarget::Answer(parameter(AnswerId::parse("answer_id", &id))?),
-        Flag::Helpful,
-    )
-    .await
+    flag(&app, FlagTarget::Answer(parameter(AnswerId::parse("answer_id", &id))?), Flag::Helpful).await
 }
 
 /// `PUT /qa/answers/{answer_id}/report`
@@ -131,10 +110,5 @@ pub(crate) async fn answer_report(
     State(app): State<AppState>,
     IdSegment(id): IdSegment,
 ) -> Result<StatusCode, ApiError> {
-    flag(
-        &app,
-        FlagTarget::Answer(parameter(AnswerId::parse("answer_id", &id))?),
-        Flag::Report,
-    )
-    .await
+    flag(&app, FlagTarget::Answer(parameter(AnswerId::parse("answer_id", &id))?), Flag::Report).await
 }

@@ -51,11 +51,9 @@ pub(crate) async fn create(
 ) -> Result<Response, ApiError> {
     let product = match path.0 {
         Some(id) => id,
-        None => body_field(
-            fields
-                .integer("product_id")
-                .and_then(|raw| ProductId::from_i64("product_id", raw)),
-        )?,
+        None => {
+            body_field(fields.integer("product_id").and_then(|raw| ProductId::from_i64("product_id", raw)))?
+        }
     };
     let review = body_field(new_review(product, &fields))?;
     let id = app.store.add_review(&review).await?;
@@ -81,12 +79,7 @@ pub(crate) async fn helpful(
     State(app): State<AppState>,
     IdSegment(id): IdSegment,
 ) -> Result<StatusCode, ApiError> {
-    flag(
-        &app,
-        FlagTarget::Review(parameter(ReviewId::parse("review_id", &id))?),
-        Flag::Helpful,
-    )
-    .await
+    flag(&app, FlagTarget::Review(parameter(ReviewId::parse("review_id", &id))?), Flag::Helpful).await
 }
 
 /// `PUT /reviews/{review_id}/report` and `PUT /reviews/report/{review_id}`
@@ -94,20 +87,11 @@ pub(crate) async fn report(
     State(app): State<AppState>,
     IdSegment(id): IdSegment,
 ) -> Result<StatusCode, ApiError> {
-    flag(
-        &app,
-        FlagTarget::Review(parameter(ReviewId::parse("review_id", &id))?),
-        Flag::Report,
-    )
-    .await
+    flag(&app, FlagTarget::Review(parameter(ReviewId::parse("review_id", &id))?), Flag::Report).await
 }
 
 /// Applies a helpful vote or a report and answers 204.
-pub(crate) async fn flag(
-    app: &AppState,
-    target: FlagTarget,
-    flag: Flag,
-) -> Result<StatusCode, ApiError> {
+pub(crate) async fn flag(app: &AppState, target: FlagTarget, flag: Flag) -> Result<StatusCode, ApiError> {
     app.store.flag(target, flag).await?;
     Ok(StatusCode::NO_CONTENT)
 }

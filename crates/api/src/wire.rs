@@ -77,13 +77,7 @@ pub(crate) struct WirePhoto<'a> {
 }
 
 fn photos(photos: &[Photo]) -> Vec<WirePhoto<'_>> {
-    photos
-        .iter()
-        .map(|p| WirePhoto {
-            id: p.id,
-            url: &p.url,
-        })
-        .collect()
+    photos.iter().map(|p| WirePhoto { id: p.id, url: &p.url }).collect()
 }
 
 impl<'a> From<&'a Review> for WireReview<'a> {
@@ -120,10 +114,8 @@ struct WireCharacteristic {
 
 impl WireMeta {
     pub(crate) fn new(product_id: String, meta: &ReviewMeta) -> Self {
-        let ratings = (1..=5)
-            .zip(meta.ratings)
-            .map(|(stars, n)| (stars.to_string(), n.to_string()))
-            .collect();
+        let ratings =
+            (1..=5).zip(meta.ratings).map(|(stars, n)| (stars.to_string(), n.to_string())).collect();
         let recommended = vec![
             ("false".to_owned(), meta.recommended_false.to_string()),
             ("true".to_owned(), meta.recommended_true.to_string()),
@@ -134,13 +126,8 @@ impl WireMeta {
             // Names are the keys: should a product carry one name twice, the first (lowest
             // id) wins rather than emitting a duplicate key.
             if !characteristics.iter().any(|(name, _)| *name == c.name) {
-                characteristics.push((
-                    c.name.clone(),
-                    WireCharacteristic {
-                        id: c.id.get(),
-                        value: c.average_text(),
-                    },
-                ));
+                characteristics
+                    .push((c.name.clone(), WireCharacteristic { id: c.id.get(), value: c.average_text() }));
             }
         }
         Self {

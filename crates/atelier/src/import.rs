@@ -37,35 +37,23 @@ pub async fn run(options: ImportOptions) -> anyhow::Result<()> {
         rejects: options.rejects.clone(),
         batch_rows: options.batch_rows,
     };
-    let report = import::import(store.as_ref(), &settings)
-        .await
-        .with_context(|| {
-            format!(
-                "failed to import {} into {}",
-                options.dir.display(),
-                options.store.database_url
-            )
-        })?;
+    let report = import::import(store.as_ref(), &settings).await.with_context(|| {
+        format!("failed to import {} into {}", options.dir.display(), options.store.database_url)
+    })?;
     say(summary(&report, &options));
     Ok(())
 }
 
 /// The summary table: rows loaded and rejected per file, and time per phase.
 fn summary(report: &ImportReport, options: &ImportOptions) -> String {
-    let mut out = format!(
-        "{:<28} {:>12} {:>10} {:>9} {:>12}\n",
-        "file", "loaded", "rejected", "seconds", "rows/s"
-    );
+    let mut out =
+        format!("{:<28} {:>12} {:>10} {:>9} {:>12}\n", "file", "loaded", "rejected", "seconds", "rows/s");
     for file in &report.files {
         let name = file.path.as_ref().and_then(|p| p.file_name()).map_or_else(
             || format!("({}: absent)", file.table.file_name()),
             |n| n.to_string_lossy().into_owned(),
         );
-        let rate = if file.seconds > 0.0 {
-            file.loaded as f64 / file.seconds
-        } else {
-            0.0
-        };
+        let rate = if file.seconds > 0.0 { file.loaded as f64 / file.seconds } else { 0.0 };
         out.push_str(&format!(
             "{name:<28} {:>12} {:>10} {:>9.1} {:>12.0}\n",
             file.loaded, file.rejected, file.seconds, rate
@@ -94,10 +82,7 @@ fn summary(report: &ImportReport, options: &ImportOptions) -> String {
         ));
     }
     if report.rejected() > 0 {
-        out.push_str(&format!(
-            "rejected rows are listed in {}\n",
-            options.rejects.display()
-        ));
+        out.push_str(&format!("rejected rows are listed in {}\n", options.rejects.display()));
     }
     out
 }

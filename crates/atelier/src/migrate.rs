@@ -18,8 +18,7 @@ pub struct MigrateOptions {
 pub async fn run(options: MigrateOptions) -> anyhow::Result<()> {
     match &options.store.database_url {
         DatabaseUrl::Postgres(url) => {
-            let store =
-                PgStore::connect(url, 1).context("failed to configure the PostgreSQL pool")?;
+            let store = PgStore::connect(url, 1).context("failed to configure the PostgreSQL pool")?;
             let applied = store
                 .migrate()
                 .await
@@ -31,10 +30,7 @@ pub async fn run(options: MigrateOptions) -> anyhow::Result<()> {
         }
         DatabaseUrl::Sqlite(_) => {
             options.store.open().await?;
-            say(format_args!(
-                "{}: the schema is up to date",
-                options.store.database_url
-            ));
+            say(format_args!("{}: the schema is up to date", options.store.database_url));
         }
     }
     Ok(())

@@ -29,10 +29,7 @@ pub struct QuickstartOptions {
 }
 
 pub async fn run(options: QuickstartOptions) -> anyhow::Result<()> {
-    let settings = StoreOptions {
-        database_url: DatabaseUrl::Sqlite(options.db.clone()),
-        pool_size: 8,
-    };
+    let settings = StoreOptions { database_url: DatabaseUrl::Sqlite(options.db.clone()), pool_size: 8 };
     let store = settings.open_for_loading().await?;
     let contents = store.contents().await?;
     if contents != Contents::Complete {
@@ -56,10 +53,7 @@ pub async fn run(options: QuickstartOptions) -> anyhow::Result<()> {
             .context("failed to generate the demo catalogue")?;
         crate::generate::print_counts(&counts, started.elapsed().as_secs_f64());
     } else {
-        say(format_args!(
-            "reusing the catalogue in {}",
-            options.db.display()
-        ));
+        say(format_args!("reusing the catalogue in {}", options.db.display()));
     }
     let listener = bind(&options.http).await?;
     let base = format!("http://{}", listener.local_addr()?);

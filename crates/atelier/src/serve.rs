@@ -27,12 +27,7 @@ pub struct HttpOptions {
     #[arg(long, env = "ATELIER_LISTEN", default_value = "127.0.0.1:3000")]
     pub listen: SocketAddr,
     /// Origins allowed by CORS, comma-separated; `*` allows any.
-    #[arg(
-        long,
-        env = "ATELIER_CORS_ORIGINS",
-        value_delimiter = ',',
-        default_value = "*"
-    )]
+    #[arg(long, env = "ATELIER_CORS_ORIGINS", value_delimiter = ',', default_value = "*")]
     pub cors_origins: Vec<String>,
 }
 
@@ -45,24 +40,14 @@ pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
 
 /// Binds the listening socket, with a message that names the address on failure.
 pub async fn bind(http: &HttpOptions) -> anyhow::Result<TcpListener> {
-    TcpListener::bind(http.listen)
-        .await
-        .with_context(|| format!("failed to listen on {}", http.listen))
+    TcpListener::bind(http.listen).await.with_context(|| format!("failed to listen on {}", http.listen))
 }
 
 /// Serves `store` on `listener` until a shutdown signal, then drains in-flight requests.
-pub async fn serve(
-    store: Arc<dyn Store>,
-    listener: TcpListener,
-    http: &HttpOptions,
-) -> anyhow::Result<()> {
-    let config = ApiConfig {
-        cors_origins: http.cors_origins.clone(),
-    };
+pub async fn serve(store: Arc<dyn Store>, listener: TcpListener, http: &HttpOptions) -> anyhow::Result<()> {
+    let config = ApiConfig { cors_origins: http.cors_origins.clone() };
     let router = atelier_api::router(AppState { store }, &config);
-    atelier_api::serve(listener, router, shutdown_signal())
-        .await
-        .context("failed to serve HTTP")
+    atelier_api::serve(listener, router, shutdown_signal()).await.context("failed to serve HTTP")
 }
 
 async fn shutdown_signal() {

@@ -25,10 +25,7 @@ impl FromStr for DatabaseUrl {
     type Err = String;
 
     fn from_str(url: &str) -> Result<Self, String> {
-        if let Some(path) = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-        {
+        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
             if path.is_empty() || path.starts_with(":memory:") {
                 return Err("a SQLite URL needs a file path, e.g. sqlite://atelier.db (in-memory stores are not supported)".into());
             }
@@ -74,11 +71,7 @@ fn redact_password(url: &str) -> String {
 #[derive(Debug, Clone, Args)]
 pub struct StoreOptions {
     /// The store: sqlite://PATH (embedded, the default) or postgres://USER[:PASSWORD]@HOST[:PORT]/DB.
-    #[arg(
-        long,
-        env = "ATELIER_DATABASE_URL",
-        default_value = "sqlite://atelier.db"
-    )]
+    #[arg(long, env = "ATELIER_DATABASE_URL", default_value = "sqlite://atelier.db")]
     pub database_url: DatabaseUrl,
     /// Connections in the pool: PostgreSQL connections, or SQLite reader connections.
     #[arg(long, env = "ATELIER_POOL_SIZE", default_value_t = 16)]
@@ -117,17 +110,16 @@ impl StoreOptions {
             DatabaseUrl::Sqlite(path) => {
                 let store = SqliteStore::open(path, self.pool_size)
                     .await
-                    .with_context(|| {
-                        format!("failed to open the SQLite store {}", path.display())
-                    })?;
+                    .with_context(|| format!("failed to open the SQLite store {}", path.display()))?;
                 Ok(Arc::new(store))
             }
             DatabaseUrl::Postgres(url) => {
                 let store = PgStore::connect(url, self.pool_size)
                     .context("failed to configure the PostgreSQL pool")?;
-                let pending = store.pending_migrations().await.with_context(|| {
-                    format!("failed to reach PostgreSQL at {}", self.database_url)
-                })?;
+                let pending = store
+                    .pending_migrations()
+                    .await
+                    .with_context(|| format!("failed to reach PostgreSQL at {}", self.database_url))?;
                 if !pending.is_empty() {
                     bail!(
                         "the PostgreSQL schema is behind this build (pending: {}); run `atelier migrate` first",
@@ -159,10 +151,7 @@ mod tests {
     #[test]
     fn an_unknown_scheme_is_rejected_with_the_known_ones() {
         let err = "mysql://localhost/db".parse::<DatabaseUrl>().unwrap_err();
-        assert!(
-            err.contains("sqlite://") && err.contains("postgres://"),
-            "{err}"
-        );
+        assert!(err.contains("sqlite://") && err.contains("postgres://"), "{err}");
     }
 
     #[test]

@@ -22,9 +22,7 @@ enum LogFormat {
 
 /// Installs the global subscriber. Logs go to stderr so stdout stays for command output.
 pub fn init(options: &TelemetryOptions) {
-    let builder = tracing_subscriber::fmt()
-        .with_max_level(options.log_level)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_max_level(options.log_level).with_writer(std::io::stderr);
     match options.log_format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),

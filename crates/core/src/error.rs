@@ -16,10 +16,7 @@ pub struct InputError {
 impl InputError {
     /// An error about `field`.
     pub fn new(field: impl Into<String>, message: impl fmt::Display) -> Self {
-        Self {
-            field: field.into(),
-            message: message.to_string(),
-        }
+        Self { field: field.into(), message: message.to_string() }
     }
 }
 

@@ -77,10 +77,7 @@ pub(crate) fn parse_positive(field: &str, text: &str) -> Result<i64, InputError>
     match text.parse::<i64>() {
         Ok(0) => Err(InputError::new(field, format!("{rule}, not 0"))),
         Ok(value) => Ok(value),
-        Err(_) => Err(InputError::new(
-            field,
-            format!("{rule} of at most {}", i64::MAX),
-        )),
+        Err(_) => Err(InputError::new(field, format!("{rule} of at most {}", i64::MAX))),
     }
 }
 

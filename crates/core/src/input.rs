@@ -36,10 +36,7 @@ impl PageRequest {
             return Err(InputError::new("page", "must be a positive integer"));
         }
         if !(1..=MAX_COUNT).contains(&count) {
-            return Err(InputError::new(
-                "count",
-                format!("must be from 1 to {MAX_COUNT}"),
-            ));
+            return Err(InputError::new("count", format!("must be from 1 to {MAX_COUNT}")));
         }
         if (page - 1).checked_mul(count).is_none() {
             return Err(InputError::new("page", "is too large"));
@@ -106,10 +103,7 @@ impl Rating {
     pub fn new(field: &str, value: i64) -> Result<Self, InputError> {
         match u8::try_from(value) {
             Ok(v @ 1..=5) => Ok(Self(v)),
-            _ => Err(InputError::new(
-                field,
-                format!("must be an integer from 1 to 5, not {value}"),
-            )),
+            _ => Err(InputError::new(field, format!("must be an integer from 1 to 5, not {value}"))),
         }
     }
 
@@ -132,10 +126,7 @@ impl Text {
         }
         let chars = value.chars().count();
         if chars > max {
-            return Err(InputError::new(
-                field,
-                format!("must be at most {max} characters, not {chars}"),
-            ));
+            return Err(InputError::new(field, format!("must be at most {max} characters, not {chars}")));
         }
         Ok(Self(value))
     }
@@ -183,10 +174,7 @@ impl Email {
         if plausible {
             Ok(Self(text))
         } else {
-            Err(InputError::new(
-                field,
-                "must be an email address like name@example.com",
-            ))
+            Err(InputError::new(field, "must be an email address like name@example.com"))
         }
     }
 
@@ -214,16 +202,10 @@ impl PhotoUrl {
         };
         let host = rest.split(['/', '?', '#']).next().unwrap_or("");
         if host.is_empty() || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(InputError::new(
-                field,
-                "must be an http(s) URL with a host and no spaces",
-            ));
+            return Err(InputError::new(field, "must be an http(s) URL with a host and no spaces"));
         }
         if value.len() > limits::URL {
-            return Err(InputError::new(
-                field,
-                format!("must be at most {} characters", limits::URL),
-            ));
+            return Err(InputError::new(field, format!("must be at most {} characters", limits::URL)));
         }
         Ok(Self(value))
     }
@@ -237,10 +219,7 @@ impl PhotoUrl {
 /// Checks the number of photos of one review or answer.
 pub fn check_photo_count(field: &str, count: usize) -> Result<(), InputError> {
     if count > limits::PHOTOS {
-        Err(InputError::new(
-            field,
-            format!("must hold at most {} photos, not {count}", limits::PHOTOS),
-        ))
+        Err(InputError::new(field, format!("must hold at most {} photos, not {count}", limits::PHOTOS)))
     } else {
         Ok(())
     }
@@ -300,11 +279,7 @@ impl NewReview {
     /// Checks that every rated characteristic is one of `owned`, the product's own. A store calls
     /// this inside the write, before writing anything.
     pub fn check_characteristics(&self, owned: &[CharacteristicId]) -> Result<(), InputError> {
-        match self
-            .characteristics
-            .iter()
-            .find(|(id, _)| !owned.contains(id))
-        {
+        match self.characteristics.iter().find(|(id, _)| !owned.contains(id)) {
             Some((id, _)) => Err(InputError::new(
                 format!("characteristics.{id}"),
                 format!("is not a characteristic of product {}", self.product_id),
@@ -316,9 +291,7 @@ impl NewReview {
 
 /// The current time in epoch milliseconds: the date given to a new review, question or answer.
 pub fn now_ms() -> i64 {
-    let elapsed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
+    let elapsed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
 }
 
@@ -334,58 +307,33 @@ mod tests {
 
     #[test]
     fn the_offset_is_page_minus_one_times_count() {
-        assert_eq!(
-            PageRequest::parse(Some("3"), Some("7")).unwrap().offset(),
-            14
-        );
+        assert_eq!(PageRequest::parse(Some("3"), Some("7")).unwrap().offset(), 14);
     }
 
     #[test]
     fn page_zero_is_rejected() {
-        assert_eq!(
-            PageRequest::parse(Some("0"), None).unwrap_err().field,
-            "page"
-        );
+        assert_eq!(PageRequest::parse(Some("0"), None).unwrap_err().field, "page");
     }
 
     #[test]
     fn a_negative_count_is_rejected() {
-        assert_eq!(
-            PageRequest::parse(None, Some("-1")).unwrap_err().field,
-            "count"
-        );
+        assert_eq!(PageRequest::parse(None, Some("-1")).unwrap_err().field, "count");
     }
 
     #[test]
     fn count_zero_is_rejected() {
-        assert_eq!(
-            PageRequest::parse(None, Some("0")).unwrap_err().field,
-            "count"
-        );
+        assert_eq!(PageRequest::parse(None, Some("0")).unwrap_err().field, "count");
     }
 
     #[test]
     fn a_count_above_the_cap_is_capped() {
-        assert_eq!(
-            PageRequest::parse(None, Some("1000000")).unwrap().count(),
-            MAX_COUNT
-        );
-        assert_eq!(
-            PageRequest::parse(None, Some("99999999999999999999999"))
-                .unwrap()
-                .count(),
-            MAX_COUNT
-        );
+        assert_eq!(PageRequest::parse(None, Some("1000000")).unwrap().count(), MAX_COUNT);
+        assert_eq!(PageRequest::parse(None, Some("99999999999999999999999")).unwrap().count(), MAX_COUNT);
     }
 
     #[test]
     fn a_page_whose_offset_overflows_is_rejected() {
-        assert_eq!(
-            PageRequest::parse(Some(&i64::MAX.to_string()), Some("10"))
-                .unwrap_err()
-                .field,
-            "page"
-        );
+        assert_eq!(PageRequest::parse(Some(&i64::MAX.to_string()), Some("10")).unwrap_err().field, "page");
     }
 
     #[test]
@@ -441,13 +389,7 @@ mod tests {
 
     #[test]
     fn a_photo_that_is_not_an_http_url_is_rejected() {
-        for bad in [
-            "ftp://x.com/a.jpg",
-            "javascript:alert(1)",
-            "https://",
-            "http:// spaced.com/a",
-            "a.jpg",
-        ] {
+        for bad in ["ftp://x.com/a.jpg", "javascript:alert(1)", "https://", "http:// spaced.com/a", "a.jpg"] {
             assert!(PhotoUrl::new("photos[0]", bad.into()).is_err(), "{bad}");
         }
         assert!(PhotoUrl::new("photos[0]", "HTTPS://images.example.com/a.jpg".into()).is_ok());

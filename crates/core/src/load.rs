@@ -190,9 +190,6 @@ pub async fn timed<T>(
 ) -> Result<T, StoreError> {
     let started = std::time::Instant::now();
     let result = step.await;
-    phases.push(Phase {
-        name,
-        seconds: started.elapsed().as_secs_f64(),
-    });
+    phases.push(Phase { name, seconds: started.elapsed().as_secs_f64() });
     result
 }

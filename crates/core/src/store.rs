@@ -61,28 +61,16 @@ pub trait Store: Send + Sync + 'static {
 
     /// A page of the product's unreported questions, most helpful first, each with all its
     /// unreported answers, most helpful first.
-    async fn questions(
-        &self,
-        product: ProductId,
-        page: PageRequest,
-    ) -> Result<Vec<Question>, StoreError>;
+    async fn questions(&self, product: ProductId, page: PageRequest) -> Result<Vec<Question>, StoreError>;
 
     /// A page of an unreported question's unreported answers, most helpful first.
-    async fn answers(
-        &self,
-        question: QuestionId,
-        page: PageRequest,
-    ) -> Result<Vec<Answer>, StoreError>;
+    async fn answers(&self, question: QuestionId, page: PageRequest) -> Result<Vec<Answer>, StoreError>;
 
     /// Stores a question about an existing product.
     async fn add_question(&self, question: &NewQuestion) -> Result<QuestionId, StoreError>;
 
     /// Stores an answer with its photos, to a question that exists and is not reported.
-    async fn add_answer(
-        &self,
-        question: QuestionId,
-        answer: &NewAnswer,
-    ) -> Result<AnswerId, StoreError>;
+    async fn add_answer(&self, question: QuestionId, answer: &NewAnswer) -> Result<AnswerId, StoreError>;
 
     /// Marks a review, question or answer helpful, or reports it.
     async fn flag(&self, target: FlagTarget, flag: Flag) -> Result<(), StoreError>;

@@ -74,14 +74,7 @@ impl Table {
     /// The header line's columns.
     pub const fn columns(self) -> &'static [&'static str] {
         match self {
-            Self::Products => &[
-                "id",
-                "name",
-                "slogan",
-                "description",
-                "category",
-                "default_price",
-            ],
+            Self::Products => &["id", "name", "slogan", "description", "category", "default_price"],
             Self::Characteristics => &["id", "product_id", "name"],
             Self::Reviews => &[
                 "id",
@@ -259,11 +252,7 @@ impl<'r> Fields<'r> {
         if record.len() == columns.len() {
             Ok(Self { record, columns })
         } else {
-            Err(format!(
-                "expected {} columns, found {}",
-                columns.len(),
-                record.len()
-            ))
+            Err(format!("expected {} columns, found {}", columns.len(), record.len()))
         }
     }
 
@@ -272,8 +261,7 @@ impl<'r> Fields<'r> {
     }
 
     fn str(&self, i: usize) -> Result<&'r str, Reason> {
-        std::str::from_utf8(self.raw(i))
-            .map_err(|_| format!("{} is not valid UTF-8", self.columns[i]))
+        std::str::from_utf8(self.raw(i)).map_err(|_| format!("{} is not valid UTF-8", self.columns[i]))
     }
 
     /// A positive integer id.
@@ -281,10 +269,7 @@ impl<'r> Fields<'r> {
         let raw = self.str(i)?.trim();
         match raw.parse::<i64>() {
             Ok(id) if id > 0 => Ok(id),
-            _ => Err(format!(
-                "{} is not a positive integer id: {raw:?}",
-                self.columns[i]
-            )),
+            _ => Err(format!("{} is not a positive integer id: {raw:?}", self.columns[i])),
         }
     }
 
@@ -319,15 +304,10 @@ impl<'r> Fields<'r> {
     pub fn date(&self, i: usize) -> Result<i64, Reason> {
         let raw = self.str(i)?.trim();
         if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) {
-            return raw
-                .parse()
-                .map_err(|_| format!("{} is too large: {raw}", self.columns[i]));
+            return raw.parse().map_err(|_| format!("{} is too large: {raw}", self.columns[i]));
         }
         parse_day(raw).ok_or_else(|| {
-            format!(
-                "{} is neither epoch milliseconds nor YYYY-MM-DD: {raw:?}",
-                self.columns[i]
-            )
+            format!("{} is neither epoch milliseconds nor YYYY-MM-DD: {raw:?}", self.columns[i])
         })
     }
 
@@ -356,8 +336,7 @@ fn parse_day(raw: &str) -> Option<i64> {
     if year.len() != 4 || month.len() != 2 || day.len() != 2 {
         return None;
     }
-    let (year, month, day): (i64, i64, i64) =
-        (year.parse().ok()?, month.parse().ok()?, day.parse().ok()?);
+    let (year, month, day): (i64, i64, i64) = (year.parse().ok()?, month.parse().ok()?, day.parse().ok()?);
     if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
         return None;
     }
@@ -373,10 +352,7 @@ fn parse_day(raw: &str) -> Option<i64> {
 /// Parses a `product.csv` record.
 pub fn read_product(f: &Fields<'_>) -> Result<ProductRow, Reason> {
     let price = f.str(5)?.trim();
-    if price
-        .parse::<f64>()
-        .map_or(true, |p| !p.is_finite() || p < 0.0)
-    {
+    if price.parse::<f64>().map_or(true, |p| !p.is_finite() || p < 0.0) {
         return Err(format!("default_price is not a price: {price:?}"));
     }
     Ok(ProductRow {
@@ -391,11 +367,7 @@ pub fn read_product(f: &Fields<'_>) -> Result<ProductRow, Reason> {
 
 /// Parses a `characteristics.csv` record.
 pub fn read_characteristic(f: &Fields<'_>) -> Result<CharacteristicRow, Reason> {
-    Ok(CharacteristicRow {
-        id: f.id(0)?,
-        product_id: f.id(1)?,
-        name: f.text(2)?,
-    })
+    Ok(CharacteristicRow { id: f.id(0)?, product_id: f.id(1)?, name: f.text(2)? })
 }
 
 /// Parses a `reviews.csv` record.
@@ -418,11 +390,7 @@ pub fn read_review(f: &Fields<'_>) -> Result<ReviewRow, Reason> {
 
 /// Parses a `reviews_photos.csv` or `answers_photos.csv` record.
 pub fn read_photo(f: &Fields<'_>) -> Result<PhotoRow, Reason> {
-    Ok(PhotoRow {
-        id: f.id(0)?,
-        owner_id: f.id(1)?,
-        url: f.text(2)?,
-    })
+    Ok(PhotoRow { id: f.id(0)?, owner_id: f.id(1)?, url: f.text(2)? })
 }
 
 /// Parses a `characteristic_reviews.csv` record.
@@ -454,9 +422,7 @@ mod tests {
     use super::*;
 
     fn record(line: &str) -> csv::ByteRecord {
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_reader(line.as_bytes());
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(line.as_bytes());
         reader.byte_records().next().unwrap().unwrap()
     }
 
@@ -494,8 +460,7 @@ mod tests {
     #[test]
     fn the_2020_edition_reads_too() {
         let row =
-            review(r#"1,1,5,"2019-01-01","Great!","Body",1,0,"funtime","first.last@gmail.com",,8"#)
-                .unwrap();
+            review(r#"1,1,5,"2019-01-01","Great!","Body",1,0,"funtime","first.last@gmail.com",,8"#).unwrap();
         assert_eq!(row.date_ms, 1_546_300_800_000);
         assert!(row.recommend && !row.reported);
         assert_eq!(row.response, None);

@@ -35,9 +35,7 @@ impl IdSet {
     /// Whether `id` is in the set.
     pub(crate) fn contains(&self, id: i64) -> bool {
         if (0..DENSE_LIMIT).contains(&id) {
-            self.bits
-                .get((id / 64) as usize)
-                .is_some_and(|word| word & (1 << (id % 64)) != 0)
+            self.bits.get((id / 64) as usize).is_some_and(|word| word & (1 << (id % 64)) != 0)
         } else {
             self.sparse.contains_key(&id)
         }
@@ -75,14 +73,8 @@ impl IdMap {
 
     /// The product of `id`, if known.
     pub(crate) fn get(&self, id: i64) -> Option<i64> {
-        let dense = usize::try_from(id)
-            .ok()
-            .and_then(|i| self.dense.get(i))
-            .copied()
-            .filter(|&p| p > 0);
-        dense
-            .map(i64::from)
-            .or_else(|| self.sparse.get(&id).copied())
+        let dense = usize::try_from(id).ok().and_then(|i| self.dense.get(i)).copied().filter(|&p| p > 0);
+        dense.map(i64::from).or_else(|| self.sparse.get(&id).copied())
     }
 }
 

@@ -153,11 +153,7 @@ fn accept(
     match table {
         Table::Products => {
             let row = files::read_product(&fields)?;
-            if !known
-                .products
-                .get_or_insert_with(IdSet::default)
-                .insert(row.id)
-            {
+            if !known.products.get_or_insert_with(IdSet::default).insert(row.id) {
                 return Err(duplicate(row.id));
             }
             batch.products.push(row);
@@ -193,9 +189,7 @@ fn accept(
             let characteristic = known
                 .characteristics
                 .get(row.characteristic_id)
-                .ok_or_else(|| {
-                    format!("characteristic {} does not exist", row.characteristic_id)
-                })?;
+                .ok_or_else(|| format!("characteristic {} does not exist", row.characteristic_id))?;
             let review = known
                 .reviews
                 .get(row.review_id)
@@ -252,15 +246,10 @@ fn find(dir: &Path, table: Table) -> Option<PathBuf> {
 }
 
 /// Imports the CSV files in `options.dir` into `store`.
-pub async fn import(
-    store: &dyn Store,
-    options: &ImportOptions,
-) -> Result<ImportReport, ImportError> {
+pub async fn import(store: &dyn Store, options: &ImportOptions) -> Result<ImportReport, ImportError> {
     let started = Instant::now();
-    let found: Vec<(Table, Option<PathBuf>)> = Table::ALL
-        .iter()
-        .map(|&t| (t, find(&options.dir, t)))
-        .collect();
+    let found: Vec<(Table, Option<PathBuf>)> =
+        Table::ALL.iter().map(|&t| (t, find(&options.dir, t))).collect();
     if found.iter().all(|(_, path)| path.is_none()) {
         return Err(ImportError::NoFiles(options.dir.clone()));
     }
@@ -270,27 +259,16 @@ pub async fn import(
         }
     }
     let rejects_path = options.rejects.clone();
-    let io = |source| ImportError::Io {
-        path: rejects_path.clone(),
-        source,
-    };
+    let io = |source| ImportError::Io { path: rejects_path.clone(), source };
     let mut rejects = csv::Writer::from_path(&options.rejects).map_err(|e| io(e.into()))?;
-    rejects
-        .write_record(["file", "line", "reason"])
-        .map_err(|e| io(e.into()))?;
+    rejects.write_record(["file", "line", "reason"]).map_err(|e| io(e.into()))?;
 
     let mut loader = store.bulk_loader(options.replace).await?;
     let mut known = Known::default();
     let mut reports = Vec::new();
     for (table, path) in found {
         let Some(path) = path else {
-            reports.push(FileReport {
-                table,
-                path: None,
-                loaded: 0,
-                rejected: 0,
-                seconds: 0.0,
-            });
+            reports.push(FileReport { table, path: None, loaded: 0, rejected: 0, seconds: 0.0 });
             continue;
         };
         let file_started = Instant::now();
@@ -308,9 +286,8 @@ pub async fn import(
                 return Err(e.into());
             }
         }
-        let outcome = reader
-            .await
-            .map_err(|e| StoreError::Internal(format!("the CSV reader panicked: {e}")))?;
+        let outcome =
+            reader.await.map_err(|e| StoreError::Internal(format!("the CSV reader panicked: {e}")))?;
         let (returned_known, returned_rejects, loaded, rejected) = outcome?;
         known = returned_known;
         rejects = returned_rejects;
@@ -343,28 +320,16 @@ fn read_file(
     sender: mpsc::Sender<Batch>,
     batch_rows: usize,
 ) -> ReadOutcome {
-    let io = |source: std::io::Error| ImportError::Io {
-        path: path.to_owned(),
-        source,
-    };
+    let io = |source: std::io::Error| ImportError::Io { path: path.to_owned(), source };
     let size = std::fs::metadata(path).map_err(io)?.len();
     let started = Instant::now();
     let progress = crate::progress::bar(size, "bytes");
     progress.set_message(table.file_name());
     let file = File::open(path).map_err(io)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(
-            without_bom(BufReader::with_capacity(
-                1 << 20,
-                Counted {
-                    inner: file,
-                    progress: progress.clone(),
-                },
-            ))
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(
+        without_bom(BufReader::with_capacity(1 << 20, Counted { inner: file, progress: progress.clone() }))
             .map_err(io)?,
-        );
+    );
     let name = table.file_name();
     let mut record = csv::ByteRecord::new();
     let (mut loaded, mut rejected) = (0_u64, 0_u64);
@@ -387,9 +352,7 @@ fn read_file(
                     Ok(()) => loaded += 1,
                     Err(reason) => {
                         rejected += 1;
-                        rejects
-                            .write_record([name, &line.to_string(), &reason])
-                            .map_err(|e| io(e.into()))?;
+                        rejects.write_record([name, &line.to_string(), &reason]).map_err(|e| io(e.into()))?;
                     }
                 }
                 if batch.len() >= batch_rows {
@@ -422,20 +385,14 @@ fn read_file(
 /// Checks the first line of `path` against the columns of `table`, ignoring a byte-order
 /// mark, case and spaces around names.
 fn check_header(path: &Path, table: Table) -> Result<(), ImportError> {
-    let io = |source| ImportError::Io {
-        path: path.to_owned(),
-        source,
-    };
+    let io = |source| ImportError::Io { path: path.to_owned(), source };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(without_bom(BufReader::new(File::open(path).map_err(io)?)).map_err(io)?);
     let mut header = csv::StringRecord::new();
     let found = match reader.read_record(&mut header) {
-        Ok(true) => header
-            .iter()
-            .map(|c| c.trim().to_ascii_lowercase())
-            .collect::<Vec<_>>(),
+        Ok(true) => header.iter().map(|c| c.trim().to_ascii_lowercase()).collect::<Vec<_>>(),
         _ => Vec::new(),
     };
     if found == table.columns() {

@@ -15,12 +15,8 @@ use async_trait::async_trait;
 use atelier_core::input::{NewAnswer, NewQuestion, NewReview, PageRequest, ReviewSort};
 use atelier_core::load::{BulkLoader, Contents};
 use atelier_core::records::{Answer, Photo, Question, Review, ReviewMeta};
-use atelier_core::{
-    AnswerId, Flag, FlagTarget, ProductId, QuestionId, ReviewId, Store, StoreError,
-};
-use deadpool_postgres::{
-    Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime,
-};
+use atelier_core::{AnswerId, Flag, FlagTarget, ProductId, QuestionId, ReviewId, Store, StoreError};
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 
 mod migrations {
@@ -47,13 +43,8 @@ impl PgStore {
     pub fn connect(url: &str, pool_size: usize) -> Result<Self, StoreError> {
         let config = tokio_postgres::Config::from_str(url)
             .map_err(|e| StoreError::Invalid(atelier_core::InputError::new("database_url", e)))?;
-        let manager = Manager::from_config(
-            config,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
+        let manager =
+            Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager)
             .max_size(pool_size.max(1))
             // A database that hangs rather than refuses must still yield a prompt 503.
@@ -62,9 +53,7 @@ impl PgStore {
             .recycle_timeout(Some(POOL_TIMEOUT))
             .runtime(Runtime::Tokio1)
             .build()
-            .map_err(|e| {
-                StoreError::Internal(format!("failed to build the connection pool: {e}"))
-            })?;
+            .map_err(|e| StoreError::Internal(format!("failed to build the connection pool: {e}")))?;
         Ok(Self { pool })
     }
 
@@ -72,19 +61,11 @@ impl PgStore {
     /// turns. Returns how many were applied.
     pub async fn migrate(&self) -> Result<usize, StoreError> {
         let mut client = self.client().await?;
-        client
-            .execute(MIGRATION_LOCK, &[])
-            .await
-            .map_err(db_error)?;
-        let report = migrations::migrations::runner()
-            .run_async(&mut **client)
-            .await;
-        client
-            .execute(MIGRATION_UNLOCK, &[])
-            .await
-            .map_err(db_error)?;
-        let report = report
-            .map_err(|e| StoreError::Internal(format!("failed to migrate PostgreSQL: {e}")))?;
+        client.execute(MIGRATION_LOCK, &[]).await.map_err(db_error)?;
+        let report = migrations::migrations::runner().run_async(&mut **client).await;
+        client.execute(MIGRATION_UNLOCK, &[]).await.map_err(db_error)?;
+        let report =
+            report.map_err(|e| StoreError::Internal(format!("failed to migrate PostgreSQL: {e}")))?;
         Ok(report.applied_migrations().len())
     }
 
@@ -94,9 +75,7 @@ impl PgStore {
         let applied = migrations::migrations::runner()
             .get_applied_migrations_async(&mut **client)
             .await
-            .map_err(|e| {
-                StoreError::Unavailable(format!("failed to read the migration history: {e}"))
-            })?;
+            .map_err(|e| StoreError::Unavailable(format!("failed to read the migration history: {e}")))?;
         Ok(migrations::migrations::runner()
             .get_migrations()
             .iter()
@@ -125,11 +104,7 @@ pub(crate) fn db_error(err: tokio_postgres::Error) -> StoreError {
         })
         || (err.code().is_none()
             && std::error::Error::source(&err).is_some_and(|s| s.is::<std::io::Error>()));
-    if transient {
-        StoreError::Unavailable(err.to_string())
-    } else {
-        StoreError::Internal(err.to_string())
-    }
+    if transient { StoreError::Unavailable(err.to_string()) } else { StoreError::Internal(err.to_string()) }
 }
 
 fn pool_error(err: PoolError) -> StoreError {
@@ -167,19 +142,11 @@ impl Store for PgStore {
         reviews::add(&self.client().await?, review).await
     }
 
-    async fn questions(
-        &self,
-        product: ProductId,
-        page: PageRequest,
-    ) -> Result<Vec<Question>, StoreError> {
+    async fn questions(&self, product: ProductId, page: PageRequest) -> Result<Vec<Question>, StoreError> {
         qa::questions(&self.client().await?, product, page).await
     }
 
-    async fn answers(
-        &self,
-        question: QuestionId,
-        page: PageRequest,
-    ) -> Result<Vec<Answer>, StoreError> {
+    async fn answers(&self, question: QuestionId, page: PageRequest) -> Result<Vec<Answer>, StoreError> {
         qa::answers(&self.client().await?, question, page).await
     }
 
@@ -187,36 +154,28 @@ impl Store for PgStore {
         qa::add_question(&self.client().await?, question).await
     }
 
-    async fn add_answer(
-        &self,
-        question: QuestionId,
-        answer: &NewAnswer,
-    ) -> Result<AnswerId, StoreError> {
+    async fn add_answer(&self, question: QuestionId, answer: &NewAnswer) -> Result<AnswerId, StoreError> {
         qa::add_answer(&self.client().await?, question, answer).await
     }
 
     async fn flag(&self, target: FlagTarget, flag: Flag) -> Result<(), StoreError> {
         // Each statement is a primary-key update; a single UPDATE never loses a vote.
         let (sql, id) = match (target, flag) {
-            (FlagTarget::Review(id), Flag::Helpful) => (
-                "UPDATE reviews SET helpfulness = helpfulness + 1 WHERE id = $1",
-                id.get(),
-            ),
+            (FlagTarget::Review(id), Flag::Helpful) => {
+                ("UPDATE reviews SET helpfulness = helpfulness + 1 WHERE id = $1", id.get())
+            }
             (FlagTarget::Review(id), Flag::Report) => {
                 ("UPDATE reviews SET reported = true WHERE id = $1", id.get())
             }
-            (FlagTarget::Question(id), Flag::Helpful) => (
-                "UPDATE questions SET helpfulness = helpfulness + 1 WHERE id = $1",
-                id.get(),
-            ),
-            (FlagTarget::Question(id), Flag::Report) => (
-                "UPDATE questions SET reported = true WHERE id = $1",
-                id.get(),
-            ),
-            (FlagTarget::Answer(id), Flag::Helpful) => (
-                "UPDATE answers SET helpfulness = helpfulness + 1 WHERE id = $1",
-                id.get(),
-            ),
+            (FlagTarget::Question(id), Flag::Helpful) => {
+                ("UPDATE questions SET helpfulness = helpfulness + 1 WHERE id = $1", id.get())
+            }
+            (FlagTarget::Question(id), Flag::Report) => {
+                ("UPDATE questions SET reported = true WHERE id = $1", id.get())
+            }
+            (FlagTarget::Answer(id), Flag::Helpful) => {
+                ("UPDATE answers SET helpfulness = helpfulness + 1 WHERE id = $1", id.get())
+            }
             (FlagTarget::Answer(id), Flag::Report) => {
                 ("UPDATE answers SET reported = true WHERE id = $1", id.get())
             }

@@ -66,8 +66,7 @@ const COMPUTE_META: &str = "TRUNCATE review_meta, characteristic_meta;
     SELECT characteristic_id, sum(value), count(*) FROM characteristic_reviews GROUP BY characteristic_id;";
 
 /// Every identity sequence moved past the largest loaded id, so API writes get fresh ids.
-const MOVE_SEQUENCES: &str =
-    "SELECT setval(pg_get_serial_sequence(t, 'id'), coalesce(m, 1), m IS NOT NULL)
+const MOVE_SEQUENCES: &str = "SELECT setval(pg_get_serial_sequence(t, 'id'), coalesce(m, 1), m IS NOT NULL)
     FROM (VALUES
         ('products', (SELECT max(id) FROM products)),
         ('characteristics', (SELECT max(id) FROM characteristics)),
@@ -78,8 +77,7 @@ const MOVE_SEQUENCES: &str =
         ('answers', (SELECT max(id) FROM answers)),
         ('answer_photos', (SELECT max(id) FROM answer_photos))) AS ids(t, m)";
 
-const ANALYZE: &str =
-    "ANALYZE products, characteristics, reviews, review_photos, characteristic_reviews,
+const ANALYZE: &str = "ANALYZE products, characteristics, reviews, review_photos, characteristic_reviews,
     review_meta, characteristic_meta, questions, answers, answer_photos";
 
 /// A load in progress, on a connection taken out of the pool: dropped before `finish`, it
@@ -90,10 +88,7 @@ pub(crate) struct PgLoader {
 }
 
 impl PgLoader {
-    pub(crate) async fn start(
-        pooled: Object,
-        replace: bool,
-    ) -> Result<Box<dyn BulkLoader>, StoreError> {
+    pub(crate) async fn start(pooled: Object, replace: bool) -> Result<Box<dyn BulkLoader>, StoreError> {
         let client = Object::take(pooled);
         client.batch_execute("BEGIN").await.map_err(db_error)?;
         match contents(&client).await? {
@@ -117,15 +112,9 @@ impl PgLoader {
             .map_err(db_error)?;
         client.batch_execute(BEGIN_LOAD).await.map_err(db_error)?;
         for row in client.query(DROP_STATEMENTS, &[]).await.map_err(db_error)? {
-            client
-                .batch_execute(row.get::<_, &str>(0))
-                .await
-                .map_err(db_error)?;
+            client.batch_execute(row.get::<_, &str>(0)).await.map_err(db_error)?;
         }
-        client
-            .batch_execute(&format!("TRUNCATE {TABLES}"))
-            .await
-            .map_err(db_error)?;
+        client.batch_execute(&format!("TRUNCATE {TABLES}")).await.map_err(db_error)?;
         Ok(Box::new(Self { client }))
     }
 
@@ -133,27 +122,18 @@ impl PgLoader {
     async fn restore(&self, prefix: &str) -> Result<(), StoreError> {
         let rows = self
             .client
-            .query(
-                "SELECT key, value FROM atelier_state WHERE key LIKE $1 || '%' ORDER BY key",
-                &[&prefix],
-            )
+            .query("SELECT key, value FROM atelier_state WHERE key LIKE $1 || '%' ORDER BY key", &[&prefix])
             .await
             .map_err(db_error)?;
         for row in rows {
             let (key, definition): (&str, &str) = (row.get(0), row.get(1));
-            let statement = match key
-                .strip_prefix("fk:")
-                .and_then(|rest| rest.split_once(':'))
-            {
+            let statement = match key.strip_prefix("fk:").and_then(|rest| rest.split_once(':')) {
                 Some((table, name)) => {
                     format!("ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
                 }
                 None => definition.to_owned(),
             };
-            self.client
-                .batch_execute(&statement)
-                .await
-                .map_err(db_error)?;
+            self.client.batch_execute(&statement).await.map_err(db_error)?;
             self.client
                 .execute("DELETE FROM atelier_state WHERE key = $1", &[&key])
                 .await
@@ -182,33 +162,16 @@ impl BulkLoader for PgLoader {
         let mut phases = Vec::new();
         // Summaries first: their inserts then maintain no secondary index and check no foreign
         // key row by row; the constraints check them with everything else in one pass.
-        timed(
-            &mut phases,
-            "meta",
-            self.client.batch_execute(COMPUTE_META).map_err(db_error),
-        )
-        .await?;
+        timed(&mut phases, "meta", self.client.batch_execute(COMPUTE_META).map_err(db_error)).await?;
         timed(&mut phases, "indexes", self.restore("index:")).await?;
         timed(&mut phases, "constraints", self.restore("fk:")).await?;
-        timed(
-            &mut phases,
-            "sequences",
-            self.client.batch_execute(MOVE_SEQUENCES).map_err(db_error),
-        )
-        .await?;
-        timed(
-            &mut phases,
-            "analyze",
-            self.client.batch_execute(ANALYZE).map_err(db_error),
-        )
-        .await?;
+        timed(&mut phases, "sequences", self.client.batch_execute(MOVE_SEQUENCES).map_err(db_error)).await?;
+        timed(&mut phases, "analyze", self.client.batch_execute(ANALYZE).map_err(db_error)).await?;
         timed(
             &mut phases,
             "commit",
             self.client
-                .batch_execute(
-                    "UPDATE atelier_state SET value = 'complete' WHERE key = 'load'; COMMIT",
-                )
+                .batch_execute("UPDATE atelier_state SET value = 'complete' WHERE key = 'load'; COMMIT")
                 .map_err(db_error),
         )
         .await?;
@@ -223,16 +186,7 @@ async fn copy_batch(client: &tokio_postgres::Client, batch: &Batch) -> Result<()
         "products (id, name, slogan, description, category, default_price)",
         &[T::INT8, T::TEXT, T::TEXT, T::TEXT, T::TEXT, T::TEXT],
         &batch.products,
-        |r| {
-            vec![
-                &r.id,
-                &r.name,
-                &r.slogan,
-                &r.description,
-                &r.category,
-                &r.default_price,
-            ]
-        },
+        |r| vec![&r.id, &r.name, &r.slogan, &r.description, &r.category, &r.default_price],
     )
     .await?;
     copy(
@@ -299,16 +253,7 @@ async fn copy_batch(client: &tokio_postgres::Client, batch: &Batch) -> Result<()
     copy(
         client,
         "questions (id, product_id, body, date_ms, asker_name, asker_email, reported, helpfulness)",
-        &[
-            T::INT8,
-            T::INT8,
-            T::TEXT,
-            T::INT8,
-            T::TEXT,
-            T::TEXT,
-            T::BOOL,
-            T::INT4,
-        ],
+        &[T::INT8, T::INT8, T::TEXT, T::INT8, T::TEXT, T::TEXT, T::BOOL, T::INT4],
         &batch.questions,
         |r| {
             vec![
@@ -329,7 +274,18 @@ async fn copy_batch(client: &tokio_postgres::Client, batch: &Batch) -> Result<()
         "answers (id, question_id, body, date_ms, answerer_name, answerer_email, reported, helpfulness)",
         &[T::INT8, T::INT8, T::TEXT, T::INT8, T::TEXT, T::TEXT, T::BOOL, T::INT4],
         &batch.answers,
-        |r| vec![&r.id, &r.parent_id, &r.body, &r.date_ms, &r.author_name, &r.author_email, &r.reported, &r.helpfulness],
+        |r| {
+            vec![
+                &r.id,
+                &r.parent_id,
+                &r.body,
+                &r.date_ms,
+                &r.author_name,
+                &r.author_email,
+                &r.reported,
+                &r.helpfulness,
+            ]
+        },
     )
     .await?;
     copy(
@@ -354,9 +310,7 @@ async fn copy<R: Sync>(
         return Ok(());
     }
     let sink = client
-        .copy_in(&format!(
-            "COPY {table_and_columns} FROM STDIN (FORMAT binary, FREEZE)"
-        ))
+        .copy_in(&format!("COPY {table_and_columns} FROM STDIN (FORMAT binary, FREEZE)"))
         .await
         .map_err(db_error)?;
     let mut writer = pin!(BinaryCopyInWriter::new(sink, types));

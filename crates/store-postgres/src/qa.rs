@@ -32,10 +32,8 @@ pub(crate) async fn questions(
     page: PageRequest,
 ) -> Result<Vec<Question>, StoreError> {
     let stmt = client.prepare_cached(QUESTIONS).await.map_err(db_error)?;
-    let rows = client
-        .query(&stmt, &[&product.get(), &page.count(), &page.offset()])
-        .await
-        .map_err(db_error)?;
+    let rows =
+        client.query(&stmt, &[&product.get(), &page.count(), &page.offset()]).await.map_err(db_error)?;
     if rows.is_empty() {
         return Err(StoreError::NotFound("product"));
     }
@@ -74,10 +72,7 @@ fn answer_from_row(row: &Row, at: usize) -> Result<Option<Answer>, StoreError> {
         date_ms: row.try_get(at + 2).map_err(db_error)?,
         answerer_name: row.try_get(at + 3).map_err(db_error)?,
         helpfulness: i64::from(row.try_get::<_, i32>(at + 4).map_err(db_error)?),
-        photos: zip_photos(
-            row.try_get(at + 5).map_err(db_error)?,
-            row.try_get(at + 6).map_err(db_error)?,
-        ),
+        photos: zip_photos(row.try_get(at + 5).map_err(db_error)?, row.try_get(at + 6).map_err(db_error)?),
     }))
 }
 
@@ -101,16 +96,12 @@ pub(crate) async fn answers(
     page: PageRequest,
 ) -> Result<Vec<Answer>, StoreError> {
     let stmt = client.prepare_cached(ANSWERS).await.map_err(db_error)?;
-    let rows = client
-        .query(&stmt, &[&question.get(), &page.count(), &page.offset()])
-        .await
-        .map_err(db_error)?;
+    let rows =
+        client.query(&stmt, &[&question.get(), &page.count(), &page.offset()]).await.map_err(db_error)?;
     if rows.is_empty() {
         return Err(StoreError::NotFound("question"));
     }
-    rows.iter()
-        .filter_map(|row| answer_from_row(row, 0).transpose())
-        .collect()
+    rows.iter().filter_map(|row| answer_from_row(row, 0).transpose()).collect()
 }
 
 /// Inserts only if the product exists (primary-key probe), so no row comes back otherwise.
@@ -118,14 +109,8 @@ const INSERT_QUESTION: &str = "INSERT INTO questions (product_id, body, date_ms,
     SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM products WHERE id = $1) \
     RETURNING id";
 
-pub(crate) async fn add_question(
-    client: &Object,
-    question: &NewQuestion,
-) -> Result<QuestionId, StoreError> {
-    let stmt = client
-        .prepare_cached(INSERT_QUESTION)
-        .await
-        .map_err(db_error)?;
+pub(crate) async fn add_question(client: &Object, question: &NewQuestion) -> Result<QuestionId, StoreError> {
+    let stmt = client.prepare_cached(INSERT_QUESTION).await.map_err(db_error)?;
     let row = client
         .query_opt(
             &stmt,
@@ -139,8 +124,7 @@ pub(crate) async fn add_question(
         )
         .await
         .map_err(db_error)?;
-    row.map(|row| QuestionId::new_unchecked(row.get(0)))
-        .ok_or(StoreError::NotFound("product"))
+    row.map(|row| QuestionId::new_unchecked(row.get(0))).ok_or(StoreError::NotFound("product"))
 }
 
 /// The answer and its photos in one statement, only under a visible question.
@@ -160,10 +144,7 @@ pub(crate) async fn add_answer(
     answer: &NewAnswer,
 ) -> Result<AnswerId, StoreError> {
     let photos: Vec<&str> = answer.photos.iter().map(|url| url.as_str()).collect();
-    let stmt = client
-        .prepare_cached(INSERT_ANSWER)
-        .await
-        .map_err(db_error)?;
+    let stmt = client.prepare_cached(INSERT_ANSWER).await.map_err(db_error)?;
     let row = client
         .query_opt(
             &stmt,
@@ -178,6 +159,5 @@ pub(crate) async fn add_answer(
         )
         .await
         .map_err(db_error)?;
-    row.map(|row| AnswerId::new_unchecked(row.get(0)))
-        .ok_or(StoreError::NotFound("question"))
+    row.map(|row| AnswerId::new_unchecked(row.get(0))).ok_or(StoreError::NotFound("question"))
 }

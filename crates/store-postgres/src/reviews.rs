@@ -22,12 +22,15 @@ macro_rules! list_sql {
                  SELECT id, rating, summary, recommend, response, body, date_ms, reviewer_name, \
                         helpfulness, relevance \
                  FROM reviews WHERE product_id = p.id AND NOT reported \
-                 ORDER BY ", $order, " LIMIT $2 OFFSET $3) r ON true \
+                 ORDER BY ",
+            $order,
+            " LIMIT $2 OFFSET $3) r ON true \
              LEFT JOIN LATERAL ( \
                  SELECT array_agg(id ORDER BY id) AS ids, array_agg(url ORDER BY id) AS urls \
                  FROM review_photos WHERE review_id = r.id) ph ON true \
              WHERE p.id = $1 \
-             ORDER BY ", $outer_order
+             ORDER BY ",
+            $outer_order
         )
     };
 }
@@ -48,16 +51,12 @@ pub(crate) async fn list(
         ReviewSort::Relevant => LIST_RELEVANT,
     };
     let stmt = client.prepare_cached(sql).await.map_err(db_error)?;
-    let rows = client
-        .query(&stmt, &[&product.get(), &page.count(), &page.offset()])
-        .await
-        .map_err(db_error)?;
+    let rows =
+        client.query(&stmt, &[&product.get(), &page.count(), &page.offset()]).await.map_err(db_error)?;
     if rows.is_empty() {
         return Err(StoreError::NotFound("product"));
     }
-    rows.iter()
-        .filter_map(|row| review_from_row(row).transpose())
-        .collect()
+    rows.iter().filter_map(|row| review_from_row(row).transpose()).collect()
 }
 
 fn review_from_row(row: &Row) -> Result<Option<Review>, StoreError> {
@@ -74,10 +73,7 @@ fn review_from_row(row: &Row) -> Result<Option<Review>, StoreError> {
         date_ms: row.try_get(6).map_err(db_error)?,
         reviewer_name: row.try_get(7).map_err(db_error)?,
         helpfulness: i64::from(row.try_get::<_, i32>(8).map_err(db_error)?),
-        photos: zip_photos(
-            row.try_get(9).map_err(db_error)?,
-            row.try_get(10).map_err(db_error)?,
-        ),
+        photos: zip_photos(row.try_get(9).map_err(db_error)?, row.try_get(10).map_err(db_error)?),
     }))
 }
 
@@ -95,20 +91,14 @@ const META: &str = "SELECT m.rating_1, m.rating_2, m.rating_3, m.rating_4, m.rat
 
 pub(crate) async fn meta(client: &Object, product: ProductId) -> Result<ReviewMeta, StoreError> {
     let stmt = client.prepare_cached(META).await.map_err(db_error)?;
-    let rows = client
-        .query(&stmt, &[&product.get()])
-        .await
-        .map_err(db_error)?;
+    let rows = client.query(&stmt, &[&product.get()]).await.map_err(db_error)?;
     let Some(first) = rows.first() else {
         return Err(StoreError::NotFound("product"));
     };
     // A product without reviews has no summary row: its counts read as zeros.
     let mut counts = [0_i64; 7];
     for (i, count) in counts.iter_mut().enumerate() {
-        *count = first
-            .try_get::<_, Option<i64>>(i)
-            .map_err(db_error)?
-            .unwrap_or(0);
+        *count = first.try_get::<_, Option<i64>>(i).map_err(db_error)?.unwrap_or(0);
     }
     let mut meta = ReviewMeta {
         ratings: [counts[0], counts[1], counts[2], counts[3], counts[4]],
@@ -121,14 +111,8 @@ pub(crate) async fn meta(client: &Object, product: ProductId) -> Result<ReviewMe
             meta.characteristics.push(CharacteristicSummary {
                 id: CharacteristicId::new_unchecked(id),
                 name: row.try_get(8).map_err(db_error)?,
-                rating_sum: row
-                    .try_get::<_, Option<i64>>(9)
-                    .map_err(db_error)?
-                    .unwrap_or(0),
-                rating_count: row
-                    .try_get::<_, Option<i64>>(10)
-                    .map_err(db_error)?
-                    .unwrap_or(0),
+                rating_sum: row.try_get::<_, Option<i64>>(9).map_err(db_error)?.unwrap_or(0),
+                rating_count: row.try_get::<_, Option<i64>>(10).map_err(db_error)?.unwrap_or(0),
             });
         }
     }
@@ -138,7 +122,8 @@ pub(crate) async fn meta(client: &Object, product: ProductId) -> Result<ReviewMe
 /// The product and its characteristics (`characteristics_product`): no row means no product.
 /// Products and characteristics are never changed or deleted by the API, so reading them
 /// before the write cannot race with it.
-const OWNED_CHARACTERISTICS: &str = "SELECT c.id FROM products p LEFT JOIN characteristics c ON c.product_id = p.id WHERE p.id = $1";
+const OWNED_CHARACTERISTICS: &str =
+    "SELECT c.id FROM products p LEFT JOIN characteristics c ON c.product_id = p.id WHERE p.id = $1";
 
 /// The review, its photos, its characteristic scores, the characteristics' running totals and
 /// the product's summary row, in one statement: atomic without an explicit transaction.
@@ -174,14 +159,8 @@ const INSERT_REVIEW: &str = "WITH review AS ( \
     SELECT id FROM review";
 
 pub(crate) async fn add(client: &Object, review: &NewReview) -> Result<ReviewId, StoreError> {
-    let owned_stmt = client
-        .prepare_cached(OWNED_CHARACTERISTICS)
-        .await
-        .map_err(db_error)?;
-    let owned_rows = client
-        .query(&owned_stmt, &[&review.product_id.get()])
-        .await
-        .map_err(db_error)?;
+    let owned_stmt = client.prepare_cached(OWNED_CHARACTERISTICS).await.map_err(db_error)?;
+    let owned_rows = client.query(&owned_stmt, &[&review.product_id.get()]).await.map_err(db_error)?;
     if owned_rows.is_empty() {
         return Err(StoreError::NotFound("product"));
     }
@@ -193,20 +172,9 @@ pub(crate) async fn add(client: &Object, review: &NewReview) -> Result<ReviewId,
     review.check_characteristics(&owned)?;
 
     let photos: Vec<&str> = review.photos.iter().map(|url| url.as_str()).collect();
-    let ids: Vec<i64> = review
-        .characteristics
-        .iter()
-        .map(|(id, _)| id.get())
-        .collect();
-    let values: Vec<i16> = review
-        .characteristics
-        .iter()
-        .map(|(_, value)| i16::from(value.get()))
-        .collect();
-    let stmt = client
-        .prepare_cached(INSERT_REVIEW)
-        .await
-        .map_err(db_error)?;
+    let ids: Vec<i64> = review.characteristics.iter().map(|(id, _)| id.get()).collect();
+    let values: Vec<i16> = review.characteristics.iter().map(|(_, value)| i16::from(value.get())).collect();
+    let stmt = client.prepare_cached(INSERT_REVIEW).await.map_err(db_error)?;
     let row = client
         .query_one(
             &stmt,

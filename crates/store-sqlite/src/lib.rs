@@ -16,9 +16,7 @@ use async_trait::async_trait;
 use atelier_core::input::{NewAnswer, NewQuestion, NewReview, PageRequest, ReviewSort};
 use atelier_core::load::{BulkLoader, Contents};
 use atelier_core::records::{Answer, Photo, Question, Review, ReviewMeta};
-use atelier_core::{
-    AnswerId, Flag, FlagTarget, ProductId, QuestionId, ReviewId, Store, StoreError,
-};
+use atelier_core::{AnswerId, Flag, FlagTarget, ProductId, QuestionId, ReviewId, Store, StoreError};
 
 use pool::Pool;
 
@@ -41,9 +39,7 @@ impl SqliteStore {
             migrations::migrations::runner()
                 .run(conn)
                 .map(|_| ())
-                .map_err(|e| {
-                    StoreError::Internal(format!("failed to migrate the SQLite store: {e}"))
-                })
+                .map_err(|e| StoreError::Internal(format!("failed to migrate the SQLite store: {e}")))
         })
         .await?;
         Ok(Self { pool })
@@ -69,10 +65,7 @@ pub(crate) fn decode_photos(json: Option<String>) -> Result<Vec<Photo>, StoreErr
     };
     let pairs: Vec<(i64, String)> = serde_json::from_str(&json)
         .map_err(|e| StoreError::Internal(format!("failed to decode aggregated photos: {e}")))?;
-    Ok(pairs
-        .into_iter()
-        .map(|(id, url)| Photo { id, url })
-        .collect())
+    Ok(pairs.into_iter().map(|(id, url)| Photo { id, url }).collect())
 }
 
 #[async_trait]
@@ -83,66 +76,38 @@ impl Store for SqliteStore {
         sort: ReviewSort,
         page: PageRequest,
     ) -> Result<Vec<Review>, StoreError> {
-        self.pool
-            .read(move |conn| reviews::list(conn, product, sort, page))
-            .await
+        self.pool.read(move |conn| reviews::list(conn, product, sort, page)).await
     }
 
     async fn review_meta(&self, product: ProductId) -> Result<ReviewMeta, StoreError> {
-        self.pool
-            .read(move |conn| reviews::meta(conn, product))
-            .await
+        self.pool.read(move |conn| reviews::meta(conn, product)).await
     }
 
     async fn add_review(&self, review: &NewReview) -> Result<ReviewId, StoreError> {
         let review = review.clone();
-        self.pool
-            .write(move |conn| reviews::add(conn, &review))
-            .await
+        self.pool.write(move |conn| reviews::add(conn, &review)).await
     }
 
-    async fn questions(
-        &self,
-        product: ProductId,
-        page: PageRequest,
-    ) -> Result<Vec<Question>, StoreError> {
-        self.pool
-            .read(move |conn| qa::questions(conn, product, page))
-            .await
+    async fn questions(&self, product: ProductId, page: PageRequest) -> Result<Vec<Question>, StoreError> {
+        self.pool.read(move |conn| qa::questions(conn, product, page)).await
     }
 
-    async fn answers(
-        &self,
-        question: QuestionId,
-        page: PageRequest,
-    ) -> Result<Vec<Answer>, StoreError> {
-        self.pool
-            .read(move |conn| qa::answers(conn, question, page))
-            .await
+    async fn answers(&self, question: QuestionId, page: PageRequest) -> Result<Vec<Answer>, StoreError> {
+        self.pool.read(move |conn| qa::answers(conn, question, page)).await
     }
 
     async fn add_question(&self, question: &NewQuestion) -> Result<QuestionId, StoreError> {
         let question = question.clone();
-        self.pool
-            .write(move |conn| qa::add_question(conn, &question))
-            .await
+        self.pool.write(move |conn| qa::add_question(conn, &question)).await
     }
 
-    async fn add_answer(
-        &self,
-        question: QuestionId,
-        answer: &NewAnswer,
-    ) -> Result<AnswerId, StoreError> {
+    async fn add_answer(&self, question: QuestionId, answer: &NewAnswer) -> Result<AnswerId, StoreError> {
         let answer = answer.clone();
-        self.pool
-            .write(move |conn| qa::add_answer(conn, question, &answer))
-            .await
+        self.pool.write(move |conn| qa::add_answer(conn, question, &answer)).await
     }
 
     async fn flag(&self, target: FlagTarget, flag: Flag) -> Result<(), StoreError> {
-        self.pool
-            .write(move |conn| flag_row(conn, target, flag))
-            .await
+        self.pool.write(move |conn| flag_row(conn, target, flag)).await
     }
 
     async fn contents(&self) -> Result<Contents, StoreError> {
@@ -155,42 +120,24 @@ impl Store for SqliteStore {
 }
 
 /// Adds a helpful vote or a report flag. One UPDATE, so concurrent votes never lose a count.
-fn flag_row(
-    conn: &mut rusqlite::Connection,
-    target: FlagTarget,
-    flag: Flag,
-) -> Result<(), StoreError> {
+fn flag_row(conn: &mut rusqlite::Connection, target: FlagTarget, flag: Flag) -> Result<(), StoreError> {
     // Each statement is a primary-key update.
     let (sql, id) = match (target, flag) {
-        (FlagTarget::Review(id), Flag::Helpful) => (
-            "UPDATE reviews SET helpfulness = helpfulness + 1 WHERE id = ?1",
-            id.get(),
-        ),
-        (FlagTarget::Review(id), Flag::Report) => {
-            ("UPDATE reviews SET reported = 1 WHERE id = ?1", id.get())
+        (FlagTarget::Review(id), Flag::Helpful) => {
+            ("UPDATE reviews SET helpfulness = helpfulness + 1 WHERE id = ?1", id.get())
         }
-        (FlagTarget::Question(id), Flag::Helpful) => (
-            "UPDATE questions SET helpfulness = helpfulness + 1 WHERE id = ?1",
-            id.get(),
-        ),
+        (FlagTarget::Review(id), Flag::Report) => ("UPDATE reviews SET reported = 1 WHERE id = ?1", id.get()),
+        (FlagTarget::Question(id), Flag::Helpful) => {
+            ("UPDATE questions SET helpfulness = helpfulness + 1 WHERE id = ?1", id.get())
+        }
         (FlagTarget::Question(id), Flag::Report) => {
             ("UPDATE questions SET reported = 1 WHERE id = ?1", id.get())
         }
-        (FlagTarget::Answer(id), Flag::Helpful) => (
-            "UPDATE answers SET helpfulness = helpfulness + 1 WHERE id = ?1",
-            id.get(),
-        ),
-        (FlagTarget::Answer(id), Flag::Report) => {
-            ("UPDATE answers SET reported = 1 WHERE id = ?1", id.get())
+        (FlagTarget::Answer(id), Flag::Helpful) => {
+            ("UPDATE answers SET helpfulness = helpfulness + 1 WHERE id = ?1", id.get())
         }
+        (FlagTarget::Answer(id), Flag::Report) => ("UPDATE answers SET reported = 1 WHERE id = ?1", id.get()),
     };
-    let changed = conn
-        .prepare_cached(sql)
-        .and_then(|mut stmt| stmt.execute([id]))
-        .map_err(db_error)?;
-    if changed == 0 {
-        Err(StoreError::NotFound(target.kind()))
-    } else {
-        Ok(())
-    }
+    let changed = conn.prepare_cached(sql).and_then(|mut stmt| stmt.execute([id])).map_err(db_error)?;
+    if changed == 0 { Err(StoreError::NotFound(target.kind())) } else { Ok(()) }
 }

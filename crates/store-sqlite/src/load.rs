@@ -70,9 +70,8 @@ const COMPUTE_META: &str = "DELETE FROM review_meta;
     SELECT characteristic_id, sum(value), count(*) FROM characteristic_reviews GROUP BY characteristic_id;";
 
 pub(crate) fn contents(conn: &Connection) -> Result<Contents, StoreError> {
-    let (incomplete, any): (bool, bool) = conn
-        .query_row(CONTENTS, [], |row| Ok((row.get(0)?, row.get(1)?)))
-        .map_err(db_error)?;
+    let (incomplete, any): (bool, bool) =
+        conn.query_row(CONTENTS, [], |row| Ok((row.get(0)?, row.get(1)?))).map_err(db_error)?;
     Ok(match (incomplete, any) {
         (true, _) => Contents::Incomplete,
         (false, true) => Contents::Complete,
@@ -86,10 +85,7 @@ pub(crate) struct SqliteLoader {
 }
 
 impl SqliteLoader {
-    pub(crate) async fn start(
-        pool: &Pool,
-        replace: bool,
-    ) -> Result<Box<dyn BulkLoader>, StoreError> {
+    pub(crate) async fn start(pool: &Pool, replace: bool) -> Result<Box<dyn BulkLoader>, StoreError> {
         let guard = pool.lock_writer().await;
         let (writer, result) = Pool::with_writer(guard, move |conn| {
             match contents(conn)? {
@@ -128,10 +124,8 @@ impl SqliteLoader {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        let guard = self
-            .writer
-            .take()
-            .ok_or_else(|| StoreError::Internal("the loader lost its writer".into()))?;
+        let guard =
+            self.writer.take().ok_or_else(|| StoreError::Internal("the loader lost its writer".into()))?;
         let (writer, result) = Pool::with_writer(guard, work).await;
         self.writer = writer;
         result
@@ -151,16 +145,12 @@ impl Drop for SqliteLoader {
 fn restore_indexes(conn: &mut Connection) -> Result<(), StoreError> {
     let saved: Vec<(String, String)> = conn
         .prepare("SELECT key, value FROM atelier_state WHERE key LIKE 'index:%' ORDER BY key")
-        .and_then(|mut stmt| {
-            stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
-                .collect()
-        })
+        .and_then(|mut stmt| stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect())
         .map_err(db_error)?;
     for (key, definition) in saved {
         let tx = conn.transaction().map_err(db_error)?;
         tx.execute_batch(&definition).map_err(db_error)?;
-        tx.execute("DELETE FROM atelier_state WHERE key = ?1", [&key])
-            .map_err(db_error)?;
+        tx.execute("DELETE FROM atelier_state WHERE key = ?1", [&key]).map_err(db_error)?;
         tx.commit().map_err(db_error)?;
     }
     Ok(())
@@ -169,16 +159,12 @@ fn restore_indexes(conn: &mut Connection) -> Result<(), StoreError> {
 /// Verifies every foreign key once, since they were not checked row by row.
 fn check_foreign_keys(conn: &mut Connection) -> Result<(), StoreError> {
     let violations: i64 = conn
-        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |row| {
-            row.get(0)
-        })
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |row| row.get(0))
         .map_err(db_error)?;
     if violations == 0 {
         Ok(())
     } else {
-        Err(StoreError::Internal(format!(
-            "{violations} rows reference rows that do not exist"
-        )))
+        Err(StoreError::Internal(format!("{violations} rows reference rows that do not exist")))
     }
 }
 
@@ -196,30 +182,18 @@ impl BulkLoader for SqliteLoader {
     async fn finish(mut self: Box<Self>) -> Result<Vec<Phase>, StoreError> {
         let mut phases = Vec::new();
         // Summaries first, before the indexes exist to be maintained by their inserts.
-        timed(
-            &mut phases,
-            "meta",
-            self.run(|conn| conn.execute_batch(COMPUTE_META).map_err(db_error)),
-        )
-        .await?;
+        timed(&mut phases, "meta", self.run(|conn| conn.execute_batch(COMPUTE_META).map_err(db_error)))
+            .await?;
         timed(&mut phases, "indexes", self.run(restore_indexes)).await?;
         timed(&mut phases, "constraints", self.run(check_foreign_keys)).await?;
-        timed(
-            &mut phases,
-            "analyze",
-            self.run(|conn| conn.execute_batch("ANALYZE").map_err(db_error)),
-        )
-        .await?;
+        timed(&mut phases, "analyze", self.run(|conn| conn.execute_batch("ANALYZE").map_err(db_error)))
+            .await?;
         self.run(|conn| {
             conn.execute_batch(SERVING_PRAGMAS).map_err(db_error)?;
-            conn.execute(
-                "UPDATE atelier_state SET value = 'complete' WHERE key = 'load'",
-                [],
-            )
-            .map_err(db_error)?;
+            conn.execute("UPDATE atelier_state SET value = 'complete' WHERE key = 'load'", [])
+                .map_err(db_error)?;
             // Fold the load's WAL back into the database file now rather than on a later write.
-            conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
-                .map_err(db_error)
+            conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").map_err(db_error)
         })
         .await?;
         Ok(phases)
@@ -231,16 +205,7 @@ fn insert_batch(tx: &Transaction<'_>, batch: &Batch) -> Result<(), StoreError> {
         tx,
         "INSERT INTO products (id, name, slogan, description, category, default_price) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         &batch.products,
-        |r| {
-            [
-                &r.id,
-                &r.name,
-                &r.slogan,
-                &r.description,
-                &r.category,
-                &r.default_price,
-            ]
-        },
+        |r| [&r.id, &r.name, &r.slogan, &r.description, &r.category, &r.default_price],
     )?;
     insert_all(
         tx,

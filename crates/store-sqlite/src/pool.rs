@@ -54,10 +54,7 @@ impl Pool {
         .await
         .map_err(|e| StoreError::Internal(format!("failed to open the SQLite store: {e}")))??;
         Ok(Self {
-            readers: Arc::new(Readers {
-                idle: Mutex::new(idle),
-                permits: Arc::new(Semaphore::new(readers)),
-            }),
+            readers: Arc::new(Readers { idle: Mutex::new(idle), permits: Arc::new(Semaphore::new(readers)) }),
             writer: Arc::new(AsyncMutex::new(writer)),
         })
     }
@@ -72,13 +69,8 @@ impl Pool {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        let permit: OwnedSemaphorePermit = self
-            .readers
-            .permits
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| closed())?;
+        let permit: OwnedSemaphorePermit =
+            self.readers.permits.clone().acquire_owned().await.map_err(|_| closed())?;
         let readers = self.readers.clone();
         tokio::task::spawn_blocking(move || {
             let conn = lock(&readers.idle).pop().ok_or_else(closed)?;
@@ -122,12 +114,7 @@ impl Pool {
         .await
         {
             Ok((guard, result)) => (Some(guard), result),
-            Err(e) => (
-                None,
-                Err(StoreError::Internal(format!(
-                    "a SQLite write panicked: {e}"
-                ))),
-            ),
+            Err(e) => (None, Err(StoreError::Internal(format!("a SQLite write panicked: {e}")))),
         }
     }
 }
@@ -135,9 +122,7 @@ impl Pool {
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A panic while holding this lock cannot leave the Vec half-changed (push and pop are
     // atomic with respect to panics), so a poisoned lock is safe to use.
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn closed() -> StoreError {
@@ -161,18 +146,11 @@ mod tests {
                 std::thread::sleep(Duration::from_millis(30));
                 Ok(())
             });
-            assert!(
-                tokio::time::timeout(Duration::from_millis(1), slow)
-                    .await
-                    .is_err()
-            );
+            assert!(tokio::time::timeout(Duration::from_millis(1), slow).await.is_err());
         }
         for _ in 0..10 {
             let value: i64 = pool
-                .read(|conn| {
-                    conn.query_row("SELECT 7", [], |row| row.get(0))
-                        .map_err(db_error)
-                })
+                .read(|conn| conn.query_row("SELECT 7", [], |row| row.get(0)).map_err(db_error))
                 .await
                 .unwrap();
             assert_eq!(value, 7);

@@ -29,9 +29,7 @@ pub(crate) fn questions(
     page: PageRequest,
 ) -> Result<Vec<Question>, StoreError> {
     let mut stmt = conn.prepare_cached(QUESTIONS).map_err(db_error)?;
-    let mut rows = stmt
-        .query(params![product.get(), page.count(), page.offset()])
-        .map_err(db_error)?;
+    let mut rows = stmt.query(params![product.get(), page.count(), page.offset()]).map_err(db_error)?;
     let mut found = false;
     let mut questions: Vec<Question> = Vec::new();
     while let Some(row) = rows.next().map_err(db_error)? {
@@ -54,11 +52,7 @@ pub(crate) fn questions(
             question.answers.push(answer);
         }
     }
-    if found {
-        Ok(questions)
-    } else {
-        Err(StoreError::NotFound("product"))
-    }
+    if found { Ok(questions) } else { Err(StoreError::NotFound("product")) }
 }
 
 /// Reads an answer from the columns starting at `at`: id, body, date, name, helpfulness, photos.
@@ -94,20 +88,14 @@ pub(crate) fn answers(
     page: PageRequest,
 ) -> Result<Vec<Answer>, StoreError> {
     let mut stmt = conn.prepare_cached(ANSWERS).map_err(db_error)?;
-    let mut rows = stmt
-        .query(params![question.get(), page.count(), page.offset()])
-        .map_err(db_error)?;
+    let mut rows = stmt.query(params![question.get(), page.count(), page.offset()]).map_err(db_error)?;
     let mut found = false;
     let mut answers = Vec::new();
     while let Some(row) = rows.next().map_err(db_error)? {
         found = true;
         answers.extend(answer_from_row(row, 0)?);
     }
-    if found {
-        Ok(answers)
-    } else {
-        Err(StoreError::NotFound("question"))
-    }
+    if found { Ok(answers) } else { Err(StoreError::NotFound("question")) }
 }
 
 /// Inserts only if the product exists (primary-key probe), so no row comes back otherwise.
@@ -115,10 +103,7 @@ const INSERT_QUESTION: &str = "INSERT INTO questions (product_id, body, date_ms,
     SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM products WHERE id = ?1) \
     RETURNING id";
 
-pub(crate) fn add_question(
-    conn: &mut Connection,
-    question: &NewQuestion,
-) -> Result<QuestionId, StoreError> {
+pub(crate) fn add_question(conn: &mut Connection, question: &NewQuestion) -> Result<QuestionId, StoreError> {
     conn.prepare_cached(INSERT_QUESTION)
         .and_then(|mut stmt| {
             stmt.query_row(

@@ -22,9 +22,12 @@ macro_rules! list_sql {
              LEFT JOIN (SELECT id, rating, summary, recommend, response, body, date_ms, reviewer_name, \
                                helpfulness, relevance \
                         FROM reviews WHERE product_id = ?1 AND reported = 0 \
-                        ORDER BY ", $order, " LIMIT ?2 OFFSET ?3) r ON 1 \
+                        ORDER BY ",
+            $order,
+            " LIMIT ?2 OFFSET ?3) r ON 1 \
              WHERE p.id = ?1 \
-             ORDER BY ", $outer_order
+             ORDER BY ",
+            $outer_order
         )
     };
 }
@@ -45,9 +48,7 @@ pub(crate) fn list(
         ReviewSort::Relevant => LIST_RELEVANT,
     };
     let mut stmt = conn.prepare_cached(sql).map_err(db_error)?;
-    let mut rows = stmt
-        .query(params![product.get(), page.count(), page.offset()])
-        .map_err(db_error)?;
+    let mut rows = stmt.query(params![product.get(), page.count(), page.offset()]).map_err(db_error)?;
     let mut found = false;
     let mut reviews = Vec::new();
     while let Some(row) = rows.next().map_err(db_error)? {
@@ -56,11 +57,7 @@ pub(crate) fn list(
             reviews.push(review);
         }
     }
-    if found {
-        Ok(reviews)
-    } else {
-        Err(StoreError::NotFound("product"))
-    }
+    if found { Ok(reviews) } else { Err(StoreError::NotFound("product")) }
 }
 
 fn review_from_row(row: &Row<'_>) -> Result<Option<Review>, StoreError> {
@@ -117,10 +114,7 @@ pub(crate) fn meta(conn: &Connection, product: ProductId) -> Result<ReviewMeta, 
                 id: CharacteristicId::new_unchecked(id),
                 name: row.get(8).map_err(db_error)?,
                 rating_sum: row.get::<_, Option<i64>>(9).map_err(db_error)?.unwrap_or(0),
-                rating_count: row
-                    .get::<_, Option<i64>>(10)
-                    .map_err(db_error)?
-                    .unwrap_or(0),
+                rating_count: row.get::<_, Option<i64>>(10).map_err(db_error)?.unwrap_or(0),
             });
         }
     }
@@ -128,7 +122,8 @@ pub(crate) fn meta(conn: &Connection, product: ProductId) -> Result<ReviewMeta, 
 }
 
 /// The product and its characteristics (`characteristics_product`): no row means no product.
-const OWNED_CHARACTERISTICS: &str = "SELECT c.id FROM products p LEFT JOIN characteristics c ON c.product_id = p.id WHERE p.id = ?1";
+const OWNED_CHARACTERISTICS: &str =
+    "SELECT c.id FROM products p LEFT JOIN characteristics c ON c.product_id = p.id WHERE p.id = ?1";
 const INSERT_REVIEW: &str = "INSERT INTO reviews \
     (product_id, rating, date_ms, summary, body, recommend, reviewer_name, reviewer_email) \
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
@@ -156,18 +151,13 @@ pub(crate) fn add(conn: &mut Connection, review: &NewReview) -> Result<ReviewId,
     let owned = {
         let mut stmt = tx.prepare_cached(OWNED_CHARACTERISTICS).map_err(db_error)?;
         let ids = stmt
-            .query_map([review.product_id.get()], |row| {
-                row.get::<_, Option<i64>>(0)
-            })
+            .query_map([review.product_id.get()], |row| row.get::<_, Option<i64>>(0))
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
             .map_err(db_error)?;
         if ids.is_empty() {
             return Err(StoreError::NotFound("product"));
         }
-        ids.into_iter()
-            .flatten()
-            .map(CharacteristicId::new_unchecked)
-            .collect::<Vec<_>>()
+        ids.into_iter().flatten().map(CharacteristicId::new_unchecked).collect::<Vec<_>>()
     };
     review.check_characteristics(&owned)?;
 
@@ -195,17 +185,11 @@ pub(crate) fn add(conn: &mut Connection, review: &NewReview) -> Result<ReviewId,
         let mut score = tx.prepare_cached(INSERT_RATING).map_err(db_error)?;
         let mut total = tx.prepare_cached(ADD_TO_CHARACTERISTIC).map_err(db_error)?;
         for (characteristic, value) in &review.characteristics {
-            score
-                .execute(params![characteristic.get(), id, value.get()])
-                .map_err(db_error)?;
-            total
-                .execute(params![characteristic.get(), value.get()])
-                .map_err(db_error)?;
+            score.execute(params![characteristic.get(), id, value.get()]).map_err(db_error)?;
+            total.execute(params![characteristic.get(), value.get()]).map_err(db_error)?;
         }
         tx.prepare_cached(ADD_TO_META)
-            .and_then(|mut stmt| {
-                stmt.execute(params![review.product_id.get(), rating, review.recommend])
-            })
+            .and_then(|mut stmt| stmt.execute(params![review.product_id.get(), rating, review.recommend]))
             .map_err(db_error)?;
     }
     tx.commit().map_err(db_error)?;

@@ -20,29 +20,17 @@ impl TestApp {
     /// Serves `store` on `127.0.0.1:0`. The listener is bound before this returns, so the
     /// first request needs no waiting.
     pub async fn spawn(store: Arc<dyn Store>) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("failed to bind a test port");
-        let base = format!(
-            "http://{}",
-            listener
-                .local_addr()
-                .expect("a bound listener has an address")
-        );
+        let listener =
+            tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("failed to bind a test port");
+        let base = format!("http://{}", listener.local_addr().expect("a bound listener has an address"));
         let router = atelier_api::router(AppState { store }, &ApiConfig::default());
         let (shutdown, stopped) = oneshot::channel::<()>();
         tokio::spawn(atelier_api::serve(listener, router, async {
             let _ = stopped.await;
         }));
-        let client = reqwest::Client::builder()
-            .pool_max_idle_per_host(64)
-            .build()
-            .expect("failed to build a client");
-        Self {
-            base,
-            client,
-            _shutdown: shutdown,
-        }
+        let client =
+            reqwest::Client::builder().pool_max_idle_per_host(64).build().expect("failed to build a client");
+        Self { base, client, _shutdown: shutdown }
     }
 
     /// The full URL of `path`.
@@ -57,11 +45,7 @@ impl TestApp {
 
     /// POSTs a raw body to `path`.
     pub async fn post_raw(&self, path: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
-        let request = self
-            .client
-            .post(self.url(path))
-            .header("content-type", "application/json")
-            .body(body);
+        let request = self.client.post(self.url(path)).header("content-type", "application/json").body(body);
         Self::read(request.send().await).await
     }
 
@@ -82,9 +66,8 @@ impl TestApp {
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| {
-                panic!("the body is not JSON: {}", String::from_utf8_lossy(&bytes))
-            })
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| panic!("the body is not JSON: {}", String::from_utf8_lossy(&bytes)))
         };
         (status, body)
     }

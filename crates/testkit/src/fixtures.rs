@@ -18,32 +18,18 @@ pub struct Fixture {
 impl Fixture {
     /// Loads `batch` into `store` (which must be empty) and computes its summaries.
     pub async fn load(store: &dyn Store, batch: Batch) -> Self {
-        let mut loader = store
-            .bulk_loader(false)
-            .await
-            .expect("failed to start a bulk load");
-        loader
-            .load(batch.clone())
-            .await
-            .expect("failed to load the fixture");
-        loader
-            .finish()
-            .await
-            .expect("failed to finish the bulk load");
+        let mut loader = store.bulk_loader(false).await.expect("failed to start a bulk load");
+        loader.load(batch.clone()).await.expect("failed to load the fixture");
+        loader.finish().await.expect("failed to finish the bulk load");
         Self { batch }
     }
 
     /// The ids of a product's unreported reviews in `sort` order, ties broken by id desc.
     pub fn expected_reviews(&self, product: i64, sort: ReviewSort) -> Vec<i64> {
-        let mut reviews: Vec<&ReviewRow> = self
-            .batch
-            .reviews
-            .iter()
-            .filter(|r| r.product_id == product && !r.reported)
-            .collect();
+        let mut reviews: Vec<&ReviewRow> =
+            self.batch.reviews.iter().filter(|r| r.product_id == product && !r.reported).collect();
         let relevance = |r: &ReviewRow| {
-            f64::from(r.helpfulness)
-                + r.date_ms as f64 / (RELEVANCE_DAYS_PER_VOTE as f64 * 86_400_000.0)
+            f64::from(r.helpfulness) + r.date_ms as f64 / (RELEVANCE_DAYS_PER_VOTE as f64 * 86_400_000.0)
         };
         match sort {
             ReviewSort::Newest => reviews.sort_by_key(|r| Reverse((r.date_ms, r.id))),
@@ -60,12 +46,7 @@ impl Fixture {
     pub fn expected_counts(&self, product: i64) -> ([i64; 5], [i64; 2]) {
         let mut ratings = [0; 5];
         let mut recommended = [0; 2];
-        for review in self
-            .batch
-            .reviews
-            .iter()
-            .filter(|r| r.product_id == product)
-        {
+        for review in self.batch.reviews.iter().filter(|r| r.product_id == product) {
             ratings[review.rating as usize - 1] += 1;
             recommended[usize::from(review.recommend)] += 1;
         }
@@ -80,11 +61,7 @@ impl Fixture {
             .iter()
             .filter(|c| c.product_id == product)
             .map(|c| {
-                let scores = self
-                    .batch
-                    .characteristic_reviews
-                    .iter()
-                    .filter(|s| s.characteristic_id == c.id);
+                let scores = self.batch.characteristic_reviews.iter().filter(|s| s.characteristic_id == c.id);
                 let (sum, count) = scores.fold((0, 0), |(s, n), r| (s + i64::from(r.value), n + 1));
                 (c.name.clone(), c.id, sum, count)
             })
@@ -96,38 +73,24 @@ impl Fixture {
     /// A product's unreported questions, most helpful first, each with its unreported answers'
     /// ids, most helpful first.
     pub fn expected_questions(&self, product: i64) -> Vec<(i64, Vec<i64>)> {
-        let mut questions: Vec<&PostRow> = self
-            .batch
-            .questions
-            .iter()
-            .filter(|q| q.parent_id == product && !q.reported)
-            .collect();
+        let mut questions: Vec<&PostRow> =
+            self.batch.questions.iter().filter(|q| q.parent_id == product && !q.reported).collect();
         questions.sort_by_key(|q| Reverse((q.helpfulness, q.id)));
-        questions
-            .iter()
-            .map(|q| (q.id, self.expected_answers(q.id)))
-            .collect()
+        questions.iter().map(|q| (q.id, self.expected_answers(q.id))).collect()
     }
 
     /// A question's unreported answers' ids, most helpful first.
     pub fn expected_answers(&self, question: i64) -> Vec<i64> {
-        let mut answers: Vec<&PostRow> = self
-            .batch
-            .answers
-            .iter()
-            .filter(|a| a.parent_id == question && !a.reported)
-            .collect();
+        let mut answers: Vec<&PostRow> =
+            self.batch.answers.iter().filter(|a| a.parent_id == question && !a.reported).collect();
         answers.sort_by_key(|a| Reverse((a.helpfulness, a.id)));
         answers.iter().map(|a| a.id).collect()
     }
 
     /// The photo URLs of an answer or review, in id order.
     pub fn expected_photos(photos: &[PhotoRow], owner: i64) -> Vec<(i64, String)> {
-        let mut out: Vec<(i64, String)> = photos
-            .iter()
-            .filter(|p| p.owner_id == owner)
-            .map(|p| (p.id, p.url.clone()))
-            .collect();
+        let mut out: Vec<(i64, String)> =
+            photos.iter().filter(|p| p.owner_id == owner).map(|p| (p.id, p.url.clone())).collect();
         out.sort();
         out
     }
@@ -136,14 +99,7 @@ impl Fixture {
 const DAY: i64 = 86_400_000;
 const T0: i64 = 1_600_000_000_000;
 
-fn review(
-    id: i64,
-    product_id: i64,
-    rating: i16,
-    days: i64,
-    helpfulness: i32,
-    reported: bool,
-) -> ReviewRow {
+fn review(id: i64, product_id: i64, rating: i16, days: i64, helpfulness: i32, reported: bool) -> ReviewRow {
     ReviewRow {
         id,
         product_id,
@@ -160,14 +116,7 @@ fn review(
     }
 }
 
-fn post(
-    id: i64,
-    parent_id: i64,
-    days: i64,
-    helpfulness: i32,
-    reported: bool,
-    author: &str,
-) -> PostRow {
+fn post(id: i64, parent_id: i64, days: i64, helpfulness: i32, reported: bool, author: &str) -> PostRow {
     PostRow {
         id,
         parent_id,
@@ -198,21 +147,9 @@ pub fn fixture_batch() -> Batch {
         })
         .collect();
     let characteristics = vec![
-        CharacteristicRow {
-            id: 1,
-            product_id: 1,
-            name: "Fit".into(),
-        },
-        CharacteristicRow {
-            id: 2,
-            product_id: 1,
-            name: "Length".into(),
-        },
-        CharacteristicRow {
-            id: 3,
-            product_id: 2,
-            name: "Size".into(),
-        },
+        CharacteristicRow { id: 1, product_id: 1, name: "Fit".into() },
+        CharacteristicRow { id: 2, product_id: 1, name: "Length".into() },
+        CharacteristicRow { id: 3, product_id: 2, name: "Size".into() },
     ];
     let reviews = vec![
         review(1, 1, 5, 10, 3, false),
@@ -226,26 +163,10 @@ pub fn fixture_batch() -> Batch {
         review(20, 4, 3, 3, 0, false),
     ];
     let review_photos = vec![
-        PhotoRow {
-            id: 2,
-            owner_id: 1,
-            url: "https://example.com/r1b.jpg".into(),
-        },
-        PhotoRow {
-            id: 1,
-            owner_id: 1,
-            url: "https://example.com/r1a.jpg".into(),
-        },
-        PhotoRow {
-            id: 3,
-            owner_id: 7,
-            url: "https://example.com/r7.jpg".into(),
-        },
-        PhotoRow {
-            id: 4,
-            owner_id: 4,
-            url: "https://example.com/r4-reported.jpg".into(),
-        },
+        PhotoRow { id: 2, owner_id: 1, url: "https://example.com/r1b.jpg".into() },
+        PhotoRow { id: 1, owner_id: 1, url: "https://example.com/r1a.jpg".into() },
+        PhotoRow { id: 3, owner_id: 7, url: "https://example.com/r7.jpg".into() },
+        PhotoRow { id: 4, owner_id: 4, url: "https://example.com/r4-reported.jpg".into() },
     ];
     let scores = [
         (1, 1, 5),
@@ -263,14 +184,12 @@ pub fn fixture_batch() -> Batch {
     let characteristic_reviews = scores
         .iter()
         .enumerate()
-        .map(
-            |(i, &(review_id, characteristic_id, value))| CharacteristicReviewRow {
-                id: i as i64 + 1,
-                characteristic_id,
-                review_id,
-                value,
-            },
-        )
+        .map(|(i, &(review_id, characteristic_id, value))| CharacteristicReviewRow {
+            id: i as i64 + 1,
+            characteristic_id,
+            review_id,
+            value,
+        })
         .collect();
     let questions = vec![
         post(1, 1, 1, 5, false, "asker1"),
@@ -288,21 +207,9 @@ pub fn fixture_batch() -> Batch {
         post(6, 2, 9, 0, false, "answerer6"),
     ];
     let answer_photos = vec![
-        PhotoRow {
-            id: 1,
-            owner_id: 2,
-            url: "https://example.com/a2a.jpg".into(),
-        },
-        PhotoRow {
-            id: 2,
-            owner_id: 2,
-            url: "https://example.com/a2b.jpg".into(),
-        },
-        PhotoRow {
-            id: 3,
-            owner_id: 4,
-            url: "https://example.com/a4-reported.jpg".into(),
-        },
+        PhotoRow { id: 1, owner_id: 2, url: "https://example.com/a2a.jpg".into() },
+        PhotoRow { id: 2, owner_id: 2, url: "https://example.com/a2b.jpg".into() },
+        PhotoRow { id: 3, owner_id: 4, url: "https://example.com/a4-reported.jpg".into() },
     ];
     Batch {
         products,

@@ -28,19 +28,15 @@ pub struct StatementCounter {
 impl StatementCounter {
     /// Starts a proxy on `127.0.0.1:0` in front of the server of `upstream_url`.
     pub async fn start(upstream_url: &str) -> Self {
-        let config = tokio_postgres::Config::from_str(upstream_url)
-            .expect("the test database URL is not valid");
+        let config =
+            tokio_postgres::Config::from_str(upstream_url).expect("the test database URL is not valid");
         let host = match config.get_hosts().first() {
             Some(tokio_postgres::config::Host::Tcp(host)) => host.clone(),
             _ => "127.0.0.1".to_owned(),
         };
         let port = config.get_ports().first().copied().unwrap_or(5432);
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("failed to bind the proxy");
-        let address = listener
-            .local_addr()
-            .expect("a bound listener has an address");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("failed to bind the proxy");
+        let address = listener.local_addr().expect("a bound listener has an address");
         let statements = Arc::new(AtomicU64::new(0));
         let counted = statements.clone();
         tokio::spawn(async move {
@@ -78,11 +74,7 @@ impl StatementCounter {
     }
 }
 
-async fn relay(
-    client: TcpStream,
-    server: TcpStream,
-    statements: Arc<AtomicU64>,
-) -> std::io::Result<()> {
+async fn relay(client: TcpStream, server: TcpStream, statements: Arc<AtomicU64>) -> std::io::Result<()> {
     let (mut client_read, mut client_write) = client.into_split();
     let (mut server_read, mut server_write) = server.into_split();
     tokio::spawn(async move {
@@ -95,9 +87,7 @@ async fn relay(
         client_read.read_exact(&mut payload).await?;
         server_write.write_u32(length).await?;
         server_write.write_all(&payload).await?;
-        let code = payload
-            .get(..4)
-            .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+        let code = payload.get(..4).map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
         if code != SSL_REQUEST && code != GSSENC_REQUEST {
             break;
         }

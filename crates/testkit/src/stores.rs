@@ -24,8 +24,7 @@ pub struct TestStore {
 
 enum Cleanup {
     Sqlite(
-        #[expect(dead_code, reason = "held so the directory lives as long as the store")]
-        tempfile::TempDir,
+        #[expect(dead_code, reason = "held so the directory lives as long as the store")] tempfile::TempDir,
     ),
     Postgres {
         schema: String,
@@ -39,26 +38,15 @@ impl TestStore {
         let store = SqliteStore::open(&dir.path().join("atelier.db"), 4)
             .await
             .expect("failed to open a SQLite store");
-        Self {
-            store: Arc::new(store),
-            kind: "sqlite",
-            cleanup: Cleanup::Sqlite(dir),
-        }
+        Self { store: Arc::new(store), kind: "sqlite", cleanup: Cleanup::Sqlite(dir) }
     }
 
     /// A new, migrated schema on the test PostgreSQL server.
     pub async fn postgres() -> Self {
         let (url, schema) = create_schema().await;
         let store = PgStore::connect(&url, 16).expect("failed to configure the PostgreSQL pool");
-        store
-            .migrate()
-            .await
-            .expect("failed to migrate the test schema");
-        Self {
-            store: Arc::new(store),
-            kind: "postgres",
-            cleanup: Cleanup::Postgres { schema },
-        }
+        store.migrate().await.expect("failed to migrate the test schema");
+        Self { store: Arc::new(store), kind: "postgres", cleanup: Cleanup::Postgres { schema } }
     }
 
     /// A new schema on the test server whose connections go through `proxy`, which counts the
@@ -66,23 +54,12 @@ impl TestStore {
     pub async fn postgres_counted() -> (Self, crate::StatementCounter) {
         let (url, schema) = create_schema().await;
         let direct = PgStore::connect(&url, 1).expect("failed to configure the PostgreSQL pool");
-        direct
-            .migrate()
-            .await
-            .expect("failed to migrate the test schema");
+        direct.migrate().await.expect("failed to migrate the test schema");
         let counter = crate::StatementCounter::start(&postgres_admin_url()).await;
         let counted_url = with_search_path(&counter.url(), &schema);
         // One connection, so every statement goes through the same counted stream.
-        let store =
-            PgStore::connect(&counted_url, 1).expect("failed to configure the PostgreSQL pool");
-        (
-            Self {
-                store: Arc::new(store),
-                kind: "postgres",
-                cleanup: Cleanup::Postgres { schema },
-            },
-            counter,
-        )
+        let store = PgStore::connect(&counted_url, 1).expect("failed to configure the PostgreSQL pool");
+        (Self { store: Arc::new(store), kind: "postgres", cleanup: Cleanup::Postgres { schema } }, counter)
     }
 
     /// A PostgreSQL URL for this test's schema (PostgreSQL stores only).
@@ -97,26 +74,17 @@ impl TestStore {
 /// Creates a uniquely named schema and returns a URL whose connections use it.
 async fn create_schema() -> (String, String) {
     static NEXT: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default()
-        .subsec_nanos();
-    let schema = format!(
-        "atelier_test_{}_{}_{nanos}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    );
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos();
+    let schema =
+        format!("atelier_test_{}_{}_{nanos}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
     let admin = postgres_admin_url();
-    let (client, connection) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
-        .await
-        .unwrap_or_else(|e| {
+    let (client, connection) =
+        tokio_postgres::connect(&admin, tokio_postgres::NoTls).await.unwrap_or_else(|e| {
             panic!("PostgreSQL is required for this test and is not reachable at {admin}: {e}")
         });
     tokio::spawn(connection);
-    client
-        .batch_execute(&format!("CREATE SCHEMA {schema}"))
-        .await
-        .expect("failed to create a test schema");
+    client.batch_execute(&format!("CREATE SCHEMA {schema}")).await.expect("failed to create a test schema");
     (with_search_path(&admin, &schema), schema)
 }
 
@@ -134,15 +102,10 @@ impl Drop for TestStore {
         // Drop runs inside the test's runtime, which cannot block on itself: use a thread with
         // a runtime of its own, and wait for it so no schema outlives the test.
         let joined = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
             runtime.block_on(async {
                 let (client, connection) =
-                    tokio_postgres::connect(&postgres_admin_url(), tokio_postgres::NoTls)
-                        .await
-                        .ok()?;
+                    tokio_postgres::connect(&postgres_admin_url(), tokio_postgres::NoTls).await.ok()?;
                 tokio::spawn(connection);
                 client.batch_execute(&sql).await.ok()
             })

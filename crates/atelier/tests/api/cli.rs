@@ -19,14 +19,7 @@ impl Drop for Running {
 /// including the line naming its address, and that address.
 fn quickstart(db: &std::path::Path) -> (Running, Vec<String>, String) {
     let child = Command::new(BIN)
-        .args([
-            "quickstart",
-            "--products",
-            "300",
-            "--listen",
-            "127.0.0.1:0",
-            "--db",
-        ])
+        .args(["quickstart", "--products", "300", "--listen", "127.0.0.1:0", "--db"])
         .arg(db)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -41,12 +34,8 @@ fn quickstart(db: &std::path::Path) -> (Running, Vec<String>, String) {
         lines.push(line.clone());
         // "Atelier is serving the demo catalogue on http://127.0.0.1:PORT. Try:"
         if let Some(rest) = line.strip_prefix("Atelier is serving") {
-            let address = rest
-                .split("http://")
-                .nth(1)
-                .unwrap_or_default()
-                .trim_end_matches(". Try:")
-                .to_owned();
+            let address =
+                rest.split("http://").nth(1).unwrap_or_default().trim_end_matches(". Try:").to_owned();
             return (running, lines, address);
         }
     }
@@ -57,22 +46,11 @@ fn quickstart(db: &std::path::Path) -> (Running, Vec<String>, String) {
 fn quickstart_keeps_serving_when_its_output_is_closed() {
     // Like `atelier quickstart | head -1`: stdout is a pipe nobody reads, closed from the start.
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);
     let child = Command::new(BIN)
-        .args([
-            "quickstart",
-            "--products",
-            "50",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--db",
-        ])
+        .args(["quickstart", "--products", "50", "--listen", &format!("127.0.0.1:{port}"), "--db"])
         .arg(dir.path().join("closed.db"))
         .stdout(writer)
         .stderr(Stdio::null())
@@ -100,12 +78,15 @@ fn quickstart_keeps_serving_when_its_output_is_closed() {
 fn health(port: u16) -> Option<String> {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream
-        .write_all(b"GET /health HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n")
-        .ok()?;
+    stream.write_all(b"GET /health HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n").ok()?;
     let mut reply = String::new();
     stream.read_to_string(&mut reply).ok()?;
     (!reply.is_empty()).then_some(reply)
+}
+
+/// GETs `url` and parses the JSON body.
+async fn get_json(url: &str) -> serde_json::Value {
+    reqwest::get(url).await.expect("the request failed").json().await.expect("the body is not JSON")
 }
 
 #[tokio::test]
@@ -114,42 +95,16 @@ async fn quickstart_serves_a_demo_catalogue_and_reuses_it_on_a_second_run() {
     let db = dir.path().join("demo.db");
 
     let (first, lines, address) = quickstart(&db);
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("creating the demo catalogue")),
-        "{lines:?}"
-    );
-    let meta: serde_json::Value =
-        reqwest::get(format!("http://{address}/reviews/meta?product_id=2"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+    assert!(lines.iter().any(|l| l.starts_with("creating the demo catalogue")), "{lines:?}");
+    let meta = get_json(&format!("http://{address}/reviews/meta?product_id=2")).await;
     assert_eq!(meta["product_id"], "2");
-    let questions: serde_json::Value =
-        reqwest::get(format!("http://{address}/qa/questions?product_id=7"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+    let questions = get_json(&format!("http://{address}/qa/questions?product_id=7")).await;
     assert_eq!(questions["product_id"], "7");
     drop(first);
 
     let (_second, lines, address) = quickstart(&db);
-    assert!(
-        lines.iter().any(|l| l.starts_with("reusing the catalogue")),
-        "{lines:?}"
-    );
-    let again: serde_json::Value =
-        reqwest::get(format!("http://{address}/reviews/meta?product_id=2"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+    assert!(lines.iter().any(|l| l.starts_with("reusing the catalogue")), "{lines:?}");
+    let again = get_json(&format!("http://{address}/reviews/meta?product_id=2")).await;
     assert_eq!(again, meta, "the same catalogue is served");
 }
 
@@ -165,11 +120,7 @@ fn generate_refuses_a_store_with_data_unless_told_to_replace_it() {
             .expect("failed to run atelier")
     };
     let first = run(&[]);
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
     assert!(String::from_utf8_lossy(&first.stdout).contains("50 products"));
     let second = run(&[]);
     assert!(!second.status.success());
@@ -179,23 +130,14 @@ fn generate_refuses_a_store_with_data_unless_told_to_replace_it() {
         String::from_utf8_lossy(&second.stderr)
     );
     let replaced = run(&["--replace", "--seed", "7"]);
-    assert!(
-        replaced.status.success(),
-        "{}",
-        String::from_utf8_lossy(&replaced.stderr)
-    );
+    assert!(replaced.status.success(), "{}", String::from_utf8_lossy(&replaced.stderr));
 }
 
 #[test]
 fn an_unknown_database_scheme_is_refused_with_the_known_ones() {
-    let output = Command::new(BIN)
-        .args(["serve", "--database-url", "mysql://localhost/db"])
-        .output()
-        .unwrap();
+    let output =
+        Command::new(BIN).args(["serve", "--database-url", "mysql://localhost/db"]).output().unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("sqlite://") && stderr.contains("postgres://"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("sqlite://") && stderr.contains("postgres://"), "{stderr}");
 }

@@ -11,29 +11,18 @@ use atelier_testkit::{Fixture, TestApp, for_each_store};
 use serde_json::{Value, json};
 
 fn options(dir: &Path, rejects: &Path) -> ImportOptions {
-    ImportOptions {
-        dir: dir.to_owned(),
-        replace: false,
-        rejects: rejects.to_owned(),
-        batch_rows: 500,
-    }
+    ImportOptions { dir: dir.to_owned(), replace: false, rejects: rejects.to_owned(), batch_rows: 500 }
 }
 
 /// The real slices of the original files, copied byte for byte from
 /// `shared/datasets/atelier-samples` (see the README there) so the tests need nothing outside
 /// the repository.
 fn samples(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/atelier-samples")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/atelier-samples").join(name)
 }
 
 fn loaded(report: &ImportReport, table: Table) -> u64 {
-    report
-        .files
-        .iter()
-        .find(|f| f.table == table)
-        .map_or(0, |f| f.loaded)
+    report.files.iter().find(|f| f.table == table).map_or(0, |f| f.loaded)
 }
 
 /// The rows of a plan, generated in memory, as one batch: the oracle for the files.
@@ -57,12 +46,7 @@ fn rows_of(plan: &Plan) -> Batch {
 }
 
 fn review_ids(body: &Value) -> Vec<i64> {
-    body["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["review_id"].as_i64().unwrap())
-        .collect()
+    body["results"].as_array().unwrap().iter().map(|r| r["review_id"].as_i64().unwrap()).collect()
 }
 
 /// The rejects file as (file, line, reason) rows, header dropped.
@@ -86,11 +70,7 @@ fn bad_rows_dir(dir: &Path) {
         "product.csv",
         "id,name,slogan,description,category,default_price\n1,\"Camo Onesie\",\"Blend in\",\"Soft\",\"Jackets\",140\n2,\"Bright Future\",\"Shine\",\"Warm\",\"Jackets\",69\n2,\"Duplicate\",\"\",\"\",\"\",1\n3,\"Too few columns\"\n4,\"Bad price\",\"\",\"\",\"\",abc\n",
     );
-    write(
-        dir,
-        "characteristics.csv",
-        "id,product_id,name\n1,1,\"Fit\"\n2,2,\"Size\"\n3,99,\"Width\"\n",
-    );
+    write(dir, "characteristics.csv", "id,product_id,name\n1,1,\"Fit\"\n2,2,\"Size\"\n3,99,\"Width\"\n");
     // A byte-order mark and CRLF line endings, as spreadsheets write them; review 1's body
     // holds a comma, a quote and a line break.
     write(
@@ -335,9 +315,7 @@ fn serve_refuses_a_store_holding_an_interrupted_load() {
     let db = dir.path().join("partial.db");
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let store = atelier_store_sqlite::SqliteStore::open(&db, 1)
-            .await
-            .unwrap();
+        let store = atelier_store_sqlite::SqliteStore::open(&db, 1).await.unwrap();
         use atelier_core::Store;
         let mut loader = store.bulk_loader(false).await.unwrap();
         loader.load(atelier_testkit::fixture_batch()).await.unwrap();

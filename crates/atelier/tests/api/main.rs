@@ -18,31 +18,18 @@ pub async fn app_with_fixture(test: &TestStore) -> (TestApp, Fixture) {
 
 /// The keys of a JSON object, in order.
 pub fn keys(value: &Value) -> Vec<&str> {
-    value
-        .as_object()
-        .unwrap_or_else(|| panic!("not an object: {value}"))
-        .keys()
-        .map(String::as_str)
-        .collect()
+    value.as_object().unwrap_or_else(|| panic!("not an object: {value}")).keys().map(String::as_str).collect()
 }
 
 /// Asserts `date` looks like `2019-04-14T00:00:00.000Z`.
 pub fn assert_iso_date(date: &Value) {
-    let text = date
-        .as_str()
-        .unwrap_or_else(|| panic!("date is not a string: {date}"));
+    let text = date.as_str().unwrap_or_else(|| panic!("date is not a string: {date}"));
     let bytes = text.as_bytes();
     assert_eq!(bytes.len(), 24, "{text}");
-    assert!(
-        text.ends_with('Z') && bytes[4] == b'-' && bytes[10] == b'T' && bytes[19] == b'.',
-        "{text}"
-    );
+    assert!(text.ends_with('Z') && bytes[4] == b'-' && bytes[10] == b'T' && bytes[19] == b'.', "{text}");
 }
 
 /// Asserts no email address appears anywhere in `body`.
 pub fn assert_no_email(body: &Value) {
-    assert!(
-        !body.to_string().contains("@example.com"),
-        "an email leaked: {body}"
-    );
+    assert!(!body.to_string().contains("@example.com"), "an email leaked: {body}");
 }

@@ -15,30 +15,18 @@ fn shape(body: &Value) -> Vec<(i64, Vec<i64>)> {
         .map(|q| {
             let answers = q["answers"].as_object().unwrap();
             for (key, answer) in answers {
-                assert_eq!(
-                    key,
-                    &answer["id"].to_string(),
-                    "answers are keyed by their id"
-                );
+                assert_eq!(key, &answer["id"].to_string(), "answers are keyed by their id");
             }
             (
                 q["question_id"].as_i64().unwrap(),
-                answers
-                    .values()
-                    .map(|a| a["id"].as_i64().unwrap())
-                    .collect(),
+                answers.values().map(|a| a["id"].as_i64().unwrap()).collect(),
             )
         })
         .collect()
 }
 
 fn answer_ids(body: &Value) -> Vec<i64> {
-    body["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["answer_id"].as_i64().unwrap())
-        .collect()
+    body["results"].as_array().unwrap().iter().map(|a| a["answer_id"].as_i64().unwrap()).collect()
 }
 
 /// One product with 200 questions and 2,000 answers (10 each), some answers with photos.
@@ -53,18 +41,11 @@ fn crowded_product() -> Batch {
         reported: false,
         helpfulness,
     };
-    let questions: Vec<PostRow> = (1..=200)
-        .map(|id| post(id, 1, (id * 7 % 13) as i32))
-        .collect();
-    let answers: Vec<PostRow> = (1..=2000)
-        .map(|id| post(id, (id - 1) / 10 + 1, (id * 5 % 11) as i32))
-        .collect();
+    let questions: Vec<PostRow> = (1..=200).map(|id| post(id, 1, (id * 7 % 13) as i32)).collect();
+    let answers: Vec<PostRow> =
+        (1..=2000).map(|id| post(id, (id - 1) / 10 + 1, (id * 5 % 11) as i32)).collect();
     let answer_photos = (1..=300)
-        .map(|id| PhotoRow {
-            id,
-            owner_id: id * 6,
-            url: format!("https://example.com/answer{}.jpg", id * 6),
-        })
+        .map(|id| PhotoRow { id, owner_id: id * 6, url: format!("https://example.com/answer{}.jpg", id * 6) })
         .collect();
     Batch {
         products: vec![ProductRow {

@@ -7,12 +7,7 @@ use serde_json::{Value, json};
 use super::{app_with_fixture, assert_iso_date, assert_no_email, keys};
 
 fn ids(body: &Value) -> Vec<i64> {
-    body["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["review_id"].as_i64().unwrap())
-        .collect()
+    body["results"].as_array().unwrap().iter().map(|r| r["review_id"].as_i64().unwrap()).collect()
 }
 
 fn valid_review() -> Value {

@@ -6,9 +6,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use atelier_core::load::{
-    Batch, CharacteristicReviewRow, CharacteristicRow, PhotoRow, PostRow, ReviewRow,
-};
+use atelier_core::load::{Batch, CharacteristicReviewRow, CharacteristicRow, PhotoRow, PostRow, ReviewRow};
 use atelier_core::{Store, StoreError};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rand_xoshiro::rand_core::{Rng, SeedableRng};
@@ -68,9 +66,8 @@ pub fn chunk(
     first_product: i64,
     products: i64,
 ) -> Batch {
-    let mut draw = Draw(Xoshiro256PlusPlus::seed_from_u64(
-        seed ^ chunk_index.wrapping_mul(0x9E37_79B9_7F4A_7C15),
-    ));
+    let mut draw =
+        Draw(Xoshiro256PlusPlus::seed_from_u64(seed ^ chunk_index.wrapping_mul(0x9E37_79B9_7F4A_7C15)));
     let mut batch = Batch::default();
     for product_id in first_product..first_product + products {
         product(&mut draw, proportions, product_id, &mut batch);
@@ -90,11 +87,7 @@ fn product(draw: &mut Draw, p: &Proportions, product_id: i64, batch: &mut Batch)
     }
     for name in names {
         let id = batch.characteristics.len() as i64 + 1;
-        batch.characteristics.push(CharacteristicRow {
-            id,
-            product_id,
-            name: name.to_owned(),
-        });
+        batch.characteristics.push(CharacteristicRow { id, product_id, name: name.to_owned() });
     }
 
     for _ in 0..draw.geometric(p.reviews_per_product) {
@@ -119,11 +112,7 @@ fn product(draw: &mut Draw, p: &Proportions, product_id: i64, batch: &mut Batch)
         });
         for _ in 0..draw.geometric(p.photos_per_review).min(5) {
             let id = batch.review_photos.len() as i64 + 1;
-            batch.review_photos.push(PhotoRow {
-                id,
-                owner_id: review_id,
-                url: text::photo_url(draw),
-            });
+            batch.review_photos.push(PhotoRow { id, owner_id: review_id, url: text::photo_url(draw) });
         }
         for characteristic in &batch.characteristics[first_characteristic..] {
             let id = batch.characteristic_reviews.len() as i64 + 1;
@@ -153,11 +142,7 @@ fn product(draw: &mut Draw, p: &Proportions, product_id: i64, batch: &mut Batch)
         });
         for _ in 0..draw.geometric(p.answers_per_question) {
             let answer_id = batch.answers.len() as i64 + 1;
-            let name = if draw.chance(0.1) {
-                "Seller".to_owned()
-            } else {
-                text::username(draw)
-            };
+            let name = if draw.chance(0.1) { "Seller".to_owned() } else { text::username(draw) };
             batch.answers.push(PostRow {
                 id: answer_id,
                 parent_id: question_id,
@@ -170,11 +155,7 @@ fn product(draw: &mut Draw, p: &Proportions, product_id: i64, batch: &mut Batch)
             });
             for _ in 0..draw.geometric(p.photos_per_answer).min(5) {
                 let id = batch.answer_photos.len() as i64 + 1;
-                batch.answer_photos.push(PhotoRow {
-                    id,
-                    owner_id: answer_id,
-                    url: text::photo_url(draw),
-                });
+                batch.answer_photos.push(PhotoRow { id, owner_id: answer_id, url: text::photo_url(draw) });
             }
         }
     }
@@ -308,9 +289,7 @@ impl Plan {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(self.threads.max(1))
             .build()
-            .map_err(|e| {
-                std::io::Error::other(format!("failed to start the generator's threads: {e}"))
-            })?;
+            .map_err(|e| std::io::Error::other(format!("failed to start the generator's threads: {e}")))?;
         let window = (self.threads.max(1) * 4) as u64;
         let mut cursor = IdCursor::default();
         let mut counts = Counts::default();
@@ -341,11 +320,7 @@ impl Plan {
 
 /// Generates a catalogue straight into `store`, replacing what it holds when `replace` is set,
 /// then computes the meta summaries. Generation runs on its own threads while the store loads.
-pub async fn into_store(
-    store: &dyn Store,
-    plan: Plan,
-    replace: bool,
-) -> Result<Counts, StoreError> {
+pub async fn into_store(store: &dyn Store, plan: Plan, replace: bool) -> Result<Counts, StoreError> {
     let mut loader = store.bulk_loader(replace).await?;
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<Batch>>(2);
     let progress = super::progress::bar(plan.products as u64, "products");
@@ -353,9 +328,7 @@ pub async fn into_store(
         plan.run(|batches| {
             let products = batches.iter().map(|b| b.products.len() as u64).sum();
             // A closed channel means the loader failed; its error is the one reported.
-            sender
-                .blocking_send(batches)
-                .map_err(|_| std::io::Error::other("the loader stopped"))?;
+            sender.blocking_send(batches).map_err(|_| std::io::Error::other("the loader stopped"))?;
             progress.inc(products);
             Ok::<_, std::io::Error>(())
         })
@@ -379,8 +352,7 @@ pub fn to_csv(dir: &Path, plan: &Plan) -> std::io::Result<Counts> {
     std::fs::create_dir_all(dir)?;
     let mut files = Vec::with_capacity(Table::ALL.len());
     for table in Table::ALL {
-        let mut file =
-            BufWriter::with_capacity(1 << 20, File::create(dir.join(table.file_name()))?);
+        let mut file = BufWriter::with_capacity(1 << 20, File::create(dir.join(table.file_name()))?);
         let mut header = Vec::new();
         files::write_header(&mut header, table);
         file.write_all(&header)?;
@@ -389,9 +361,7 @@ pub fn to_csv(dir: &Path, plan: &Plan) -> std::io::Result<Counts> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(plan.threads.max(1))
         .build()
-        .map_err(|e| {
-            std::io::Error::other(format!("failed to start the encoder's threads: {e}"))
-        })?;
+        .map_err(|e| std::io::Error::other(format!("failed to start the encoder's threads: {e}")))?;
     let progress = super::progress::bar(plan.products as u64, "products");
     let counts = plan.run(|batches| {
         let encoded: Vec<[Vec<u8>; 8]> = pool.install(|| {
@@ -427,11 +397,7 @@ fn encode(batch: &Batch) -> [Vec<u8>; 8] {
         lines(&batch.characteristics, 24, files::write_characteristic),
         lines(&batch.reviews, 320, files::write_review),
         lines(&batch.review_photos, 110, files::write_photo),
-        lines(
-            &batch.characteristic_reviews,
-            24,
-            files::write_characteristic_review,
-        ),
+        lines(&batch.characteristic_reviews, 24, files::write_characteristic_review),
         lines(&batch.questions, 110, files::write_post),
         lines(&batch.answers, 110, files::write_post),
         lines(&batch.answer_photos, 110, files::write_photo),
@@ -493,11 +459,7 @@ impl Draw {
     /// Helpful votes: usually a few, now and then many.
     fn helpfulness(&mut self) -> i32 {
         let votes = self.geometric(2.5) as i32;
-        if self.chance(0.05) {
-            votes * 8 + 10
-        } else {
-            votes
-        }
+        if self.chance(0.05) { votes * 8 + 10 } else { votes }
     }
 
     /// One of `items`.
@@ -515,13 +477,7 @@ mod tests {
         (0..(products + CHUNK_PRODUCTS - 1) / CHUNK_PRODUCTS)
             .map(|i| {
                 let size = CHUNK_PRODUCTS.min(products - i * CHUNK_PRODUCTS);
-                let mut batch = chunk(
-                    seed,
-                    &Proportions::default(),
-                    i as u64,
-                    i * CHUNK_PRODUCTS + 1,
-                    size,
-                );
+                let mut batch = chunk(seed, &Proportions::default(), i as u64, i * CHUNK_PRODUCTS + 1, size);
                 cursor.rebase(&mut batch);
                 batch
             })
@@ -541,26 +497,16 @@ mod tests {
     #[test]
     fn ids_are_contiguous_across_chunks_and_children_point_at_parents() {
         let batches = catalogue(3, 2500);
-        let reviews: Vec<i64> = batches
-            .iter()
-            .flat_map(|b| b.reviews.iter().map(|r| r.id))
-            .collect();
+        let reviews: Vec<i64> = batches.iter().flat_map(|b| b.reviews.iter().map(|r| r.id)).collect();
         assert_eq!(reviews, (1..=reviews.len() as i64).collect::<Vec<_>>());
         for batch in &batches {
             for photo in &batch.review_photos {
                 assert!(batch.reviews.iter().any(|r| r.id == photo.owner_id));
             }
             for score in &batch.characteristic_reviews {
-                let review = batch
-                    .reviews
-                    .iter()
-                    .find(|r| r.id == score.review_id)
-                    .unwrap();
-                let characteristic = batch
-                    .characteristics
-                    .iter()
-                    .find(|c| c.id == score.characteristic_id)
-                    .unwrap();
+                let review = batch.reviews.iter().find(|r| r.id == score.review_id).unwrap();
+                let characteristic =
+                    batch.characteristics.iter().find(|c| c.id == score.characteristic_id).unwrap();
                 assert_eq!(review.product_id, characteristic.product_id);
             }
             for answer in &batch.answers {
@@ -575,56 +521,22 @@ mod tests {
         catalogue(11, 20_000).iter().for_each(|b| counts.add(b));
         let per = |n: u64, d: u64| n as f64 / d as f64;
         let cases = [
-            (
-                "reviews per product",
-                per(counts.reviews, counts.products),
-                5.77,
-            ),
-            (
-                "photos per review",
-                per(counts.review_photos, counts.reviews),
-                0.475,
-            ),
-            (
-                "characteristics per product",
-                per(counts.characteristics, counts.products),
-                3.35,
-            ),
-            (
-                "ratings per review",
-                per(counts.characteristic_reviews, counts.reviews),
-                3.35,
-            ),
-            (
-                "questions per product",
-                per(counts.questions, counts.products),
-                3.52,
-            ),
-            (
-                "answers per question",
-                per(counts.answers, counts.questions),
-                1.95,
-            ),
-            (
-                "photos per answer",
-                per(counts.answer_photos, counts.answers),
-                0.3,
-            ),
+            ("reviews per product", per(counts.reviews, counts.products), 5.77),
+            ("photos per review", per(counts.review_photos, counts.reviews), 0.475),
+            ("characteristics per product", per(counts.characteristics, counts.products), 3.35),
+            ("ratings per review", per(counts.characteristic_reviews, counts.reviews), 3.35),
+            ("questions per product", per(counts.questions, counts.products), 3.52),
+            ("answers per question", per(counts.answers, counts.questions), 1.95),
+            ("photos per answer", per(counts.answer_photos, counts.answers), 0.3),
         ];
         for (name, actual, expected) in cases {
-            assert!(
-                (actual - expected).abs() / expected < 0.05,
-                "{name}: {actual:.3}, expected {expected}"
-            );
+            assert!((actual - expected).abs() / expected < 0.05, "{name}: {actual:.3}, expected {expected}");
         }
     }
 
     #[test]
     fn about_one_review_in_thirty_is_reported() {
-        let reviews: Vec<ReviewRow> = catalogue(5, 10_000)
-            .into_iter()
-            .flat_map(|b| b.reviews)
-            .collect();
+        let reviews: Vec<ReviewRow> = catalogue(5, 10_000).into_iter().flat_map(|b| b.reviews).collect();
         let reported = reviews.iter().filter(|r| r.reported).count() as f64 / reviews.len() as f64;
         assert!((reported - 1.0 / 30.0).abs() < 0.005, "{reported}");
     }

@@ -6,9 +6,8 @@ use atelier_core::load::ProductRow;
 use super::Draw;
 
 const ADJECTIVES: &[&str] = &[
-    "Camo", "Bright", "Heritage", "Urban", "Classic", "Alpine", "Coastal", "Vintage", "Nimbus",
-    "Summit", "Midnight", "Sunset", "Arctic", "Desert", "Forest", "Harbor", "Velvet", "Granite",
-    "Ember", "Willow",
+    "Camo", "Bright", "Heritage", "Urban", "Classic", "Alpine", "Coastal", "Vintage", "Nimbus", "Summit",
+    "Midnight", "Sunset", "Arctic", "Desert", "Forest", "Harbor", "Velvet", "Granite", "Ember", "Willow",
 ];
 const GARMENTS: &[(&str, &str)] = &[
     ("Onesie", "Jackets"),
@@ -67,13 +66,8 @@ const SUMMARIES_MIXED: &[&str] = &[
     "Good but pricey",
     "Nice colour, odd fit",
 ];
-const SUMMARIES_BAD: &[&str] = &[
-    "Disappointed",
-    "Not as pictured",
-    "Fell apart quickly",
-    "Would not recommend",
-    "Returned it",
-];
+const SUMMARIES_BAD: &[&str] =
+    &["Disappointed", "Not as pictured", "Fell apart quickly", "Would not recommend", "Returned it"];
 const SENTENCES_GOOD: &[&str] = &[
     "The material feels sturdy and soft at the same time.",
     "I have worn it almost every day since it arrived.",
@@ -125,8 +119,8 @@ const ANSWERS: &[&str] = &[
     "Not sure, but it has held up well.",
 ];
 const NAME_PARTS: &[&str] = &[
-    "sunny", "trail", "happy", "quiet", "city", "river", "moon", "pixel", "maple", "coffee",
-    "jazz", "ocean", "cloud", "tiger", "panda", "falcon", "lemon", "cedar", "rocket", "velvet",
+    "sunny", "trail", "happy", "quiet", "city", "river", "moon", "pixel", "maple", "coffee", "jazz", "ocean",
+    "cloud", "tiger", "panda", "falcon", "lemon", "cedar", "rocket", "velvet",
 ];
 const EMAIL_DOMAINS: &[&str] = &["example.com", "mail.example.org", "inbox.example.net"];
 /// Real images from the original dataset's photo URLs, so a demo front end shows pictures.
@@ -162,10 +156,7 @@ pub(super) fn review(draw: &mut Draw, rating: i16) -> (String, String) {
     };
     let summary = draw.pick(summaries).to_owned();
     let count = 1 + draw.below(4) as usize;
-    let body = (0..count)
-        .map(|_| draw.pick(sentences))
-        .collect::<Vec<_>>()
-        .join(" ");
+    let body = (0..count).map(|_| draw.pick(sentences)).collect::<Vec<_>>().join(" ");
     (summary, body)
 }
 
@@ -182,20 +173,12 @@ pub(super) fn answer(draw: &mut Draw) -> String {
 }
 
 pub(super) fn username(draw: &mut Draw) -> String {
-    format!(
-        "{}{}{}",
-        draw.pick(NAME_PARTS),
-        draw.pick(NAME_PARTS),
-        draw.below(100)
-    )
+    format!("{}{}{}", draw.pick(NAME_PARTS), draw.pick(NAME_PARTS), draw.below(100))
 }
 
 pub(super) fn email(draw: &mut Draw, name: &str) -> String {
-    let local: String = name
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect::<String>()
-        .to_ascii_lowercase();
+    let local: String =
+        name.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_lowercase();
     let local = if local.is_empty() { "shopper" } else { &local };
     format!("{local}@{}", draw.pick(EMAIL_DOMAINS))
 }

@@ -9,17 +9,12 @@ use atelier_core::input::{
 use atelier_core::load::{Batch, Contents};
 use atelier_core::records::{Question, Review};
 use atelier_core::{
-    AnswerId, CharacteristicId, Flag, FlagTarget, ProductId, QuestionId, ReviewId, Store,
-    StoreError,
+    AnswerId, CharacteristicId, Flag, FlagTarget, ProductId, QuestionId, ReviewId, Store, StoreError,
 };
 use atelier_etl::generate::{IdCursor, Proportions, chunk};
 use atelier_testkit::{Fixture, TestStore, fixture_batch, for_each_store};
 
-const SORTS: [ReviewSort; 3] = [
-    ReviewSort::Newest,
-    ReviewSort::Helpful,
-    ReviewSort::Relevant,
-];
+const SORTS: [ReviewSort; 3] = [ReviewSort::Newest, ReviewSort::Helpful, ReviewSort::Relevant];
 
 fn page(page: i64, count: i64) -> PageRequest {
     PageRequest::new(page, count).unwrap()
@@ -34,10 +29,7 @@ fn review_ids(reviews: &[Review]) -> Vec<i64> {
 }
 
 fn question_ids(questions: &[Question]) -> Vec<(i64, Vec<i64>)> {
-    questions
-        .iter()
-        .map(|q| (q.id.get(), q.answers.iter().map(|a| a.id.get()).collect()))
-        .collect()
+    questions.iter().map(|q| (q.id.get(), q.answers.iter().map(|a| a.id.get()).collect())).collect()
 }
 
 async fn hand_made(test: &TestStore) -> Fixture {
@@ -51,12 +43,7 @@ fn generated(seed: u64, products: i64) -> Batch {
     batch
 }
 
-fn new_review(
-    product_id: i64,
-    rating: i64,
-    characteristics: &[(i64, i64)],
-    photos: &[&str],
-) -> NewReview {
+fn new_review(product_id: i64, rating: i64, characteristics: &[(i64, i64)], photos: &[&str]) -> NewReview {
     NewReview {
         product_id: product(product_id),
         rating: Rating::new("rating", rating).unwrap(),
@@ -65,18 +52,10 @@ fn new_review(
         recommend: true,
         name: Text::new("name", "poster".into(), 60, true).unwrap(),
         email: Email::new("email", "poster@example.com".into()).unwrap(),
-        photos: photos
-            .iter()
-            .map(|u| PhotoUrl::new("photos", (*u).into()).unwrap())
-            .collect(),
+        photos: photos.iter().map(|u| PhotoUrl::new("photos", (*u).into()).unwrap()).collect(),
         characteristics: characteristics
             .iter()
-            .map(|&(id, v)| {
-                (
-                    CharacteristicId::new_unchecked(id),
-                    Rating::new("c", v).unwrap(),
-                )
-            })
+            .map(|&(id, v)| (CharacteristicId::new_unchecked(id), Rating::new("c", v).unwrap()))
             .collect(),
     }
 }
@@ -95,10 +74,7 @@ fn new_answer(photos: &[&str]) -> NewAnswer {
         body: Text::new("body", "Very warm.".into(), 1000, true).unwrap(),
         name: Text::new("name", "answerer".into(), 60, true).unwrap(),
         email: Email::new("email", "answerer@example.com".into()).unwrap(),
-        photos: photos
-            .iter()
-            .map(|u| PhotoUrl::new("photos", (*u).into()).unwrap())
-            .collect(),
+        photos: photos.iter().map(|u| PhotoUrl::new("photos", (*u).into()).unwrap()).collect(),
     }
 }
 
@@ -106,10 +82,7 @@ fn new_answer(photos: &[&str]) -> NewAnswer {
 async fn all_pages(store: &dyn Store, id: i64, sort: ReviewSort, count: i64) -> Vec<i64> {
     let mut seen = Vec::new();
     for number in 1.. {
-        let reviews = store
-            .reviews(product(id), sort, page(number, count))
-            .await
-            .unwrap();
+        let reviews = store.reviews(product(id), sort, page(number, count)).await.unwrap();
         assert!(reviews.len() as i64 <= count);
         if reviews.is_empty() {
             break;
