@@ -105,3 +105,13 @@ impl IntoResponse for ApiError {
         (status, Json(ErrorBody { error, message, field })).into_response()
     }
 }
+
+/// A bad query parameter or path segment.
+pub(crate) fn parameter<T>(result: Result<T, InputError>) -> Result<T, ApiError> {
+    result.map_err(ApiError::InvalidParameter)
+}
+
+/// A bad body field.
+pub(crate) fn body_field<T>(result: Result<T, InputError>) -> Result<T, ApiError> {
+    result.map_err(ApiError::InvalidBody)
+}

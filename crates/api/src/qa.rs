@@ -8,8 +8,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::error::{body_field, parameter};
 use crate::extract::{IdSegment, JsonObject, Params, ProductInPath};
-use crate::reviews::{body_field, flag, parameter};
+use crate::reviews::flag;
 use crate::wire::{AnswerList, QuestionList};
 use crate::{ApiError, AppState};
 

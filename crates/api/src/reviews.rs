@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::body::Fields;
+use crate::error::{body_field, parameter};
 use crate::extract::{IdSegment, JsonObject, Params, ProductInPath};
 use crate::wire::{ReviewList, WireMeta};
 use crate::{ApiError, AppState};
@@ -94,14 +95,4 @@ pub(crate) async fn report(
 pub(crate) async fn flag(app: &AppState, target: FlagTarget, flag: Flag) -> Result<StatusCode, ApiError> {
     app.store.flag(target, flag).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// A bad query parameter or path segment.
-pub(crate) fn parameter<T>(result: Result<T, InputError>) -> Result<T, ApiError> {
-    result.map_err(ApiError::InvalidParameter)
-}
-
-/// A bad body field.
-pub(crate) fn body_field<T>(result: Result<T, InputError>) -> Result<T, ApiError> {
-    result.map_err(ApiError::InvalidBody)
 }

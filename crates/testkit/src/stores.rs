@@ -61,14 +61,6 @@ impl TestStore {
         let store = PgStore::connect(&counted_url, 1).expect("failed to configure the PostgreSQL pool");
         (Self { store: Arc::new(store), kind: "postgres", cleanup: Cleanup::Postgres { schema } }, counter)
     }
-
-    /// A PostgreSQL URL for this test's schema (PostgreSQL stores only).
-    pub fn postgres_url(&self) -> Option<String> {
-        match &self.cleanup {
-            Cleanup::Postgres { schema } => Some(with_search_path(&postgres_admin_url(), schema)),
-            Cleanup::Sqlite(_) => None,
-        }
-    }
 }
 
 /// Creates a uniquely named schema and returns a URL whose connections use it.
