@@ -8,7 +8,8 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 pg_up() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
 
-if ! command -v pg_ctlcluster >/dev/null 2>&1 && ! command -v pg_isready >/dev/null 2>&1; then
+# A server is installed when a cluster exists; the client alone (psql, pg_isready) is not enough.
+if ! pg_up && ! ls -d /etc/postgresql/*/main >/dev/null 2>&1; then
   echo "services: installing PostgreSQL"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
