@@ -31,8 +31,7 @@ pub struct QuickstartOptions {
 pub async fn run(options: QuickstartOptions) -> anyhow::Result<()> {
     let settings = StoreOptions { database_url: DatabaseUrl::Sqlite(options.db.clone()), pool_size: 8 };
     let store = settings.open_for_loading().await?;
-    let contents = store.contents().await?;
-    if contents != Contents::Complete {
+    if store.contents().await? == Contents::Empty {
         say(format_args!(
             "creating the demo catalogue in {} ({} products, seed {})...",
             options.db.display(),
@@ -46,9 +45,7 @@ pub async fn run(options: QuickstartOptions) -> anyhow::Result<()> {
             proportions: Proportions::default(),
             threads: crate::generate::default_threads(),
         };
-        // An interrupted earlier run left a partial catalogue: it is only a demo, so redo it.
-        let replace = contents == Contents::Incomplete;
-        let counts = generate::into_store(store.as_ref(), plan, replace)
+        let counts = generate::into_store(store.as_ref(), plan, false)
             .await
             .context("failed to generate the demo catalogue")?;
         crate::generate::print_counts(&counts, started.elapsed().as_secs_f64());

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use atelier_core::Store;
-use atelier_core::load::Contents;
 use atelier_store_postgres::PgStore;
 use atelier_store_sqlite::SqliteStore;
 use clap::Args;
@@ -79,16 +78,9 @@ pub struct StoreOptions {
 }
 
 impl StoreOptions {
-    /// Opens the store to serve it: it must hold no interrupted load.
+    /// Opens the store to serve it.
     pub async fn open(&self) -> anyhow::Result<Arc<dyn Store>> {
-        let store = self.open_any().await?;
-        if store.contents().await? == Contents::Incomplete {
-            bail!(
-                "{} holds an interrupted load and is not served; run `atelier import --replace` (or `generate --replace`) again",
-                self.database_url
-            );
-        }
-        Ok(store)
+        self.open_any().await
     }
 
     /// Opens the store to load it, migrating a PostgreSQL schema first (loading is a set-up

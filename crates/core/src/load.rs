@@ -149,15 +149,14 @@ impl Batch {
     }
 }
 
-/// What a store holds, as far as loading is concerned.
+/// What a store holds, as far as loading is concerned. A load is one transaction in both
+/// stores, so there is no third, half-loaded state to report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Contents {
     /// No product yet.
     Empty,
-    /// Data from finished loads and API writes.
+    /// Data from loads and API writes.
     Complete,
-    /// A bulk load started and did not finish: the data is partial and must not be served.
-    Incomplete,
 }
 
 /// One timed step of finishing a load, for the import's summary.
@@ -169,16 +168,17 @@ pub struct Phase {
     pub seconds: f64,
 }
 
-/// A bulk load in progress. The store is marked incomplete from the start; rows are written
-/// into tables without secondary indexes; [`finish`](Self::finish) rebuilds them and marks the
-/// store complete. Rows must be valid and reference existing parents: the importer checks.
+/// A bulk load in progress: one transaction from start to [`finish`](Self::finish), so a load
+/// dropped before it leaves the store exactly as it was, and readers see the old data until
+/// the commit. Rows are written into tables without secondary indexes; `finish` rebuilds them.
+/// Rows must be valid and reference existing parents: the importer checks.
 #[async_trait]
 pub trait BulkLoader: Send {
     /// Writes one batch.
     async fn load(&mut self, batch: Batch) -> Result<(), StoreError>;
 
-    /// Rebuilds indexes and constraints, computes the meta summaries, moves id sequences past
-    /// the largest id and marks the store complete, returning how long each step took.
+    /// Computes the meta summaries, rebuilds indexes and constraints, moves id sequences past
+    /// the largest id and commits, returning how long each step took.
     async fn finish(self: Box<Self>) -> Result<Vec<Phase>, StoreError>;
 }
 

@@ -75,11 +75,11 @@ pub trait Store: Send + Sync + 'static {
     /// Marks a review, question or answer helpful, or reports it.
     async fn flag(&self, target: FlagTarget, flag: Flag) -> Result<(), StoreError>;
 
-    /// Whether the store is empty, holds data, or holds an interrupted load.
+    /// Whether the store holds any product.
     async fn contents(&self) -> Result<Contents, StoreError>;
 
     /// Starts a bulk load of rows with their original ids. Refused with
-    /// [`StoreError::Conflict`] when the store holds data or an interrupted load, unless
-    /// `replace` is set, in which case everything is removed first.
+    /// [`StoreError::Conflict`] when the store holds data, unless `replace` is set, in which case
+    /// everything is removed first (within the load's transaction).
     async fn bulk_loader(&self, replace: bool) -> Result<Box<dyn BulkLoader>, StoreError>;
 }

@@ -18,21 +18,17 @@ use tokio_postgres::types::{ToSql, Type};
 
 use crate::db_error;
 
-/// Whether a load is unfinished, and whether any product exists.
-pub(crate) const CONTENTS: &str = "SELECT \
-    EXISTS (SELECT 1 FROM atelier_state WHERE key = 'load' AND value = 'incomplete'), \
-    EXISTS (SELECT 1 FROM products)";
+/// Whether any product exists.
+pub(crate) const CONTENTS: &str = "SELECT EXISTS (SELECT 1 FROM products)";
 
 /// The tables of the catalogue, children first: the order in which `--replace` empties them.
 const TABLES: &str = "answer_photos, answers, questions, review_meta, characteristic_meta, \
     characteristic_reviews, review_photos, reviews, characteristics, products";
 
-/// Marks the store incomplete and saves the definitions of the secondary indexes and foreign
-/// keys of the current schema before they are dropped. Saved definitions are kept if already
-/// there (a load interrupted after dropping them), so nothing is ever lost.
-const BEGIN_LOAD: &str = "INSERT INTO atelier_state (key, value) VALUES ('load', 'incomplete')
-        ON CONFLICT (key) DO UPDATE SET value = excluded.value;
-    INSERT INTO atelier_state (key, value)
+/// Saves the definitions of the secondary indexes and foreign keys of the current schema before
+/// they are dropped, within the load's transaction, so `finish` rebuilds exactly what the
+/// migrations made.
+const BEGIN_LOAD: &str = "INSERT INTO atelier_state (key, value)
     SELECT 'index:' || c.relname, pg_get_indexdef(i.indexrelid)
     FROM pg_index i
     JOIN pg_class c ON c.oid = i.indexrelid
@@ -91,18 +87,10 @@ impl PgLoader {
     pub(crate) async fn start(pooled: Object, replace: bool) -> Result<Box<dyn BulkLoader>, StoreError> {
         let client = Object::take(pooled);
         client.batch_execute("BEGIN").await.map_err(db_error)?;
-        match contents(&client).await? {
-            Contents::Complete if !replace => {
-                return Err(StoreError::Conflict(
-                    "the store already holds data; replace it to load again".into(),
-                ));
-            }
-            Contents::Incomplete if !replace => {
-                return Err(StoreError::Conflict(
-                    "the store holds an interrupted load; replace it to load again".into(),
-                ));
-            }
-            _ => {}
+        if !replace && contents(&client).await? == Contents::Complete {
+            return Err(StoreError::Conflict(
+                "the store already holds data; replace it to load again".into(),
+            ));
         }
         // Index builds sort, and the summaries' GROUP BY hashes, in memory up to this much
         // before spilling to disk (the summary of 19 million ratings spills at the default 4MB).
@@ -144,12 +132,8 @@ impl PgLoader {
 }
 
 pub(crate) async fn contents(client: &tokio_postgres::Client) -> Result<Contents, StoreError> {
-    let row = client.query_one(CONTENTS, &[]).await.map_err(db_error)?;
-    Ok(match (row.get(0), row.get(1)) {
-        (true, _) => Contents::Incomplete,
-        (false, true) => Contents::Complete,
-        (false, false) => Contents::Empty,
-    })
+    let any: bool = client.query_one(CONTENTS, &[]).await.map_err(db_error)?.get(0);
+    Ok(if any { Contents::Complete } else { Contents::Empty })
 }
 
 #[async_trait]
@@ -167,14 +151,7 @@ impl BulkLoader for PgLoader {
         timed(&mut phases, "constraints", self.restore("fk:")).await?;
         timed(&mut phases, "sequences", self.client.batch_execute(MOVE_SEQUENCES).map_err(db_error)).await?;
         timed(&mut phases, "analyze", self.client.batch_execute(ANALYZE).map_err(db_error)).await?;
-        timed(
-            &mut phases,
-            "commit",
-            self.client
-                .batch_execute("UPDATE atelier_state SET value = 'complete' WHERE key = 'load'; COMMIT")
-                .map_err(db_error),
-        )
-        .await?;
+        timed(&mut phases, "commit", self.client.batch_execute("COMMIT").map_err(db_error)).await?;
         Ok(phases)
     }
 }

@@ -1,7 +1,6 @@
--- Bookkeeping of bulk loads. `load` is 'incomplete' from the start of a load until it has
--- finished, so an interrupted load is never mistaken for data; `index:NAME` holds the
--- definitions of the secondary indexes a load drops (inserts into bare tables are much
--- faster) until it has rebuilt them.
+-- Bookkeeping of bulk loads: `index:NAME` (and on PostgreSQL `fk:TABLE:NAME`) hold the
+-- definitions of the secondary indexes and foreign keys that a load drops (bulk inserts into
+-- bare tables are several times faster) until it rebuilds them, within the load's transaction.
 CREATE TABLE atelier_state (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL

@@ -4,16 +4,14 @@
 use async_trait::async_trait;
 use atelier_core::StoreError;
 use atelier_core::load::{Batch, BulkLoader, Contents, Phase, timed};
-use rusqlite::{Connection, ToSql, Transaction};
+use rusqlite::{Connection, ToSql};
 use tokio::sync::OwnedMutexGuard;
 
 use crate::db_error;
 use crate::pool::Pool;
 
-/// Whether a load is unfinished, and whether any product exists.
-pub(crate) const CONTENTS: &str = "SELECT \
-    EXISTS (SELECT 1 FROM atelier_state WHERE key = 'load' AND value = 'incomplete'), \
-    EXISTS (SELECT 1 FROM products)";
+/// Whether any product exists.
+pub(crate) const CONTENTS: &str = "SELECT EXISTS (SELECT 1 FROM products)";
 
 /// Tables children first, the order in which `--replace` empties them.
 const TABLES_CHILDREN_FIRST: [&str; 10] = [
@@ -30,13 +28,11 @@ const TABLES_CHILDREN_FIRST: [&str; 10] = [
 ];
 
 /// Settings of the writer while it loads: the importer has checked every reference, so
-/// foreign keys are verified once at the end instead of per row; an interrupted load is
-/// marked incomplete and redone, so it need not survive an OS crash; and the page cache is
-/// large for the index builds, while memory-mapping is off and sorts spill to temporary files,
-/// so the process's memory stays bounded (in memory, they took it past 1.3 GB on 44 million
-/// rows).
+/// foreign keys are verified once at the end instead of per row; and the page cache is large
+/// for the index builds, while memory-mapping is off and sorts spill to temporary files, so the
+/// process's memory stays bounded (in memory, they took it past 1.3 GB on 44 million rows).
+/// Durability stays as when serving (WAL, synchronous NORMAL).
 const LOADING_PRAGMAS: &str = "PRAGMA foreign_keys = OFF;
-    PRAGMA synchronous = OFF;
     PRAGMA cache_size = -262144;
     PRAGMA mmap_size = 0;
     PRAGMA temp_store = FILE;
@@ -44,17 +40,14 @@ const LOADING_PRAGMAS: &str = "PRAGMA foreign_keys = OFF;
 
 /// The writer's usual settings (see `pool.rs`).
 const SERVING_PRAGMAS: &str = "PRAGMA foreign_keys = ON;
-    PRAGMA synchronous = NORMAL;
     PRAGMA cache_size = -65536;
     PRAGMA mmap_size = 1073741824;
     PRAGMA temp_store = MEMORY;
     PRAGMA wal_autocheckpoint = 1000;";
 
-/// Marks the store incomplete and saves the secondary indexes' definitions before they are
-/// dropped; definitions saved by an interrupted load are kept.
-const BEGIN_LOAD: &str = "INSERT INTO atelier_state (key, value) VALUES ('load', 'incomplete')
-        ON CONFLICT (key) DO UPDATE SET value = excluded.value;
-    INSERT OR IGNORE INTO atelier_state (key, value)
+/// Saves the secondary indexes' definitions before they are dropped, within the load's
+/// transaction, so `finish` rebuilds exactly what the migrations made.
+const BEGIN_LOAD: &str = "INSERT OR IGNORE INTO atelier_state (key, value)
     SELECT 'index:' || name, sql FROM sqlite_master
     WHERE type = 'index' AND sql IS NOT NULL AND tbl_name <> 'atelier_state';";
 
@@ -70,13 +63,8 @@ const COMPUTE_META: &str = "DELETE FROM review_meta;
     SELECT characteristic_id, sum(value), count(*) FROM characteristic_reviews GROUP BY characteristic_id;";
 
 pub(crate) fn contents(conn: &Connection) -> Result<Contents, StoreError> {
-    let (incomplete, any): (bool, bool) =
-        conn.query_row(CONTENTS, [], |row| Ok((row.get(0)?, row.get(1)?))).map_err(db_error)?;
-    Ok(match (incomplete, any) {
-        (true, _) => Contents::Incomplete,
-        (false, true) => Contents::Complete,
-        (false, false) => Contents::Empty,
-    })
+    let any: bool = conn.query_row(CONTENTS, [], |row| row.get(0)).map_err(db_error)?;
+    Ok(if any { Contents::Complete } else { Contents::Empty })
 }
 
 /// A load in progress; holds the writer until it finishes or is dropped.
@@ -88,29 +76,25 @@ impl SqliteLoader {
     pub(crate) async fn start(pool: &Pool, replace: bool) -> Result<Box<dyn BulkLoader>, StoreError> {
         let guard = pool.lock_writer().await;
         let (writer, result) = Pool::with_writer(guard, move |conn| {
-            match contents(conn)? {
-                Contents::Complete if !replace => {
-                    return Err(StoreError::Conflict("the store already holds data; replace it to load again".into()));
-                }
-                Contents::Incomplete if !replace => {
-                    return Err(StoreError::Conflict("the store holds an interrupted load; replace it to load again".into()));
-                }
-                _ => {}
+            if !replace && contents(conn)? == Contents::Complete {
+                return Err(StoreError::Conflict("the store already holds data; replace it to load again".into()));
             }
             conn.execute_batch(LOADING_PRAGMAS).map_err(db_error)?;
-            let tx = conn.transaction().map_err(db_error)?;
-            tx.execute_batch(BEGIN_LOAD).map_err(db_error)?;
-            let names: Vec<String> = tx
+            // The whole load is one transaction, committed by `finish` and rolled back if the
+            // loader is dropped before: readers see the old catalogue until the commit.
+            conn.execute_batch("BEGIN IMMEDIATE").map_err(db_error)?;
+            conn.execute_batch(BEGIN_LOAD).map_err(db_error)?;
+            let names: Vec<String> = conn
                 .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name <> 'atelier_state'")
                 .and_then(|mut stmt| stmt.query_map([], |row| row.get(0))?.collect())
                 .map_err(db_error)?;
             for name in names {
-                tx.execute_batch(&format!("DROP INDEX \"{name}\"")).map_err(db_error)?;
+                conn.execute_batch(&format!("DROP INDEX \"{name}\"")).map_err(db_error)?;
             }
             for table in TABLES_CHILDREN_FIRST {
-                tx.execute(&format!("DELETE FROM {table}"), []).map_err(db_error)?;
+                conn.execute(&format!("DELETE FROM {table}"), []).map_err(db_error)?;
             }
-            tx.commit().map_err(db_error)
+            Ok(())
         })
         .await;
         // Dropped on error, the loader restores the writer's settings.
@@ -133,9 +117,12 @@ impl SqliteLoader {
 }
 
 impl Drop for SqliteLoader {
-    /// A load that ends early, finished or not, hands the writer back with its usual settings.
+    /// A load dropped before `finish` is rolled back (after `finish` there is nothing to roll
+    /// back and the statement is a no-op error); either way the writer goes back to the pool
+    /// with its usual settings.
     fn drop(&mut self) {
         if let Some(writer) = self.writer.as_mut() {
+            let _ = writer.execute_batch("ROLLBACK");
             let _ = writer.execute_batch(SERVING_PRAGMAS);
         }
     }
@@ -148,10 +135,8 @@ fn restore_indexes(conn: &mut Connection) -> Result<(), StoreError> {
         .and_then(|mut stmt| stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect())
         .map_err(db_error)?;
     for (key, definition) in saved {
-        let tx = conn.transaction().map_err(db_error)?;
-        tx.execute_batch(&definition).map_err(db_error)?;
-        tx.execute("DELETE FROM atelier_state WHERE key = ?1", [&key]).map_err(db_error)?;
-        tx.commit().map_err(db_error)?;
+        conn.execute_batch(&definition).map_err(db_error)?;
+        conn.execute("DELETE FROM atelier_state WHERE key = ?1", [&key]).map_err(db_error)?;
     }
     Ok(())
 }
@@ -171,12 +156,7 @@ fn check_foreign_keys(conn: &mut Connection) -> Result<(), StoreError> {
 #[async_trait]
 impl BulkLoader for SqliteLoader {
     async fn load(&mut self, batch: Batch) -> Result<(), StoreError> {
-        self.run(move |conn| {
-            let tx = conn.transaction().map_err(db_error)?;
-            insert_batch(&tx, &batch)?;
-            tx.commit().map_err(db_error)
-        })
-        .await
+        self.run(move |conn| insert_batch(conn, &batch)).await
     }
 
     async fn finish(mut self: Box<Self>) -> Result<Vec<Phase>, StoreError> {
@@ -189,9 +169,8 @@ impl BulkLoader for SqliteLoader {
         timed(&mut phases, "analyze", self.run(|conn| conn.execute_batch("ANALYZE").map_err(db_error)))
             .await?;
         self.run(|conn| {
+            conn.execute_batch("COMMIT").map_err(db_error)?;
             conn.execute_batch(SERVING_PRAGMAS).map_err(db_error)?;
-            conn.execute("UPDATE atelier_state SET value = 'complete' WHERE key = 'load'", [])
-                .map_err(db_error)?;
             // Fold the load's WAL back into the database file now rather than on a later write.
             conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").map_err(db_error)
         })
@@ -200,21 +179,21 @@ impl BulkLoader for SqliteLoader {
     }
 }
 
-fn insert_batch(tx: &Transaction<'_>, batch: &Batch) -> Result<(), StoreError> {
+fn insert_batch(conn: &Connection, batch: &Batch) -> Result<(), StoreError> {
     insert_all(
-        tx,
+        conn,
         "INSERT INTO products (id, name, slogan, description, category, default_price) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         &batch.products,
         |r| [&r.id, &r.name, &r.slogan, &r.description, &r.category, &r.default_price],
     )?;
     insert_all(
-        tx,
+        conn,
         "INSERT INTO characteristics (id, product_id, name) VALUES (?1, ?2, ?3)",
         &batch.characteristics,
         |r| [&r.id, &r.product_id, &r.name],
     )?;
     insert_all(
-        tx,
+        conn,
         "INSERT INTO reviews (id, product_id, rating, date_ms, summary, body, recommend, reported, \
              reviewer_name, reviewer_email, response, helpfulness) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -237,19 +216,19 @@ fn insert_batch(tx: &Transaction<'_>, batch: &Batch) -> Result<(), StoreError> {
         },
     )?;
     insert_all(
-        tx,
+        conn,
         "INSERT INTO review_photos (id, review_id, url) VALUES (?1, ?2, ?3)",
         &batch.review_photos,
         |r| [&r.id, &r.owner_id, &r.url],
     )?;
     insert_all(
-        tx,
+        conn,
         "INSERT INTO characteristic_reviews (id, characteristic_id, review_id, value) VALUES (?1, ?2, ?3, ?4)",
         &batch.characteristic_reviews,
         |r| [&r.id, &r.characteristic_id, &r.review_id, &r.value],
     )?;
     insert_all(
-        tx,
+        conn,
         "INSERT INTO questions (id, product_id, body, date_ms, asker_name, asker_email, reported, helpfulness) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         &batch.questions,
@@ -267,7 +246,7 @@ fn insert_batch(tx: &Transaction<'_>, batch: &Batch) -> Result<(), StoreError> {
         },
     )?;
     insert_all(
-        tx,
+        conn,
         "INSERT INTO answers (id, question_id, body, date_ms, answerer_name, answerer_email, reported, helpfulness) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         &batch.answers,
@@ -285,7 +264,7 @@ fn insert_batch(tx: &Transaction<'_>, batch: &Batch) -> Result<(), StoreError> {
         },
     )?;
     insert_all(
-        tx,
+        conn,
         "INSERT INTO answer_photos (id, answer_id, url) VALUES (?1, ?2, ?3)",
         &batch.answer_photos,
         |r| [&r.id, &r.owner_id, &r.url],
@@ -294,7 +273,7 @@ fn insert_batch(tx: &Transaction<'_>, batch: &Batch) -> Result<(), StoreError> {
 
 /// Inserts `rows` with one prepared statement, binding each row's columns with `bind`.
 fn insert_all<R, const N: usize>(
-    tx: &Transaction<'_>,
+    conn: &Connection,
     sql: &str,
     rows: &[R],
     bind: for<'r> fn(&'r R) -> [&'r dyn ToSql; N],
@@ -302,7 +281,7 @@ fn insert_all<R, const N: usize>(
     if rows.is_empty() {
         return Ok(());
     }
-    let mut stmt = tx.prepare_cached(sql).map_err(db_error)?;
+    let mut stmt = conn.prepare_cached(sql).map_err(db_error)?;
     for row in rows {
         stmt.execute(bind(row).as_slice()).map_err(db_error)?;
     }
