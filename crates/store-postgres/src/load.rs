@@ -10,7 +10,7 @@ use std::pin::pin;
 
 use async_trait::async_trait;
 use atelier_core::StoreError;
-use atelier_core::load::{Batch, BulkLoader, Contents, Phase, timed};
+use atelier_core::load::{Batch, BulkLoader, Contents, Phase, PhotoRow, PostRow, timed};
 use deadpool_postgres::{ClientWrapper, Object};
 use futures_util::TryFutureExt;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
@@ -216,7 +216,7 @@ async fn copy_batch(client: &tokio_postgres::Client, batch: &Batch) -> Result<()
         "review_photos (id, review_id, url)",
         &[T::INT8, T::INT8, T::TEXT],
         &batch.review_photos,
-        |r| vec![&r.id, &r.owner_id, &r.url],
+        photo_fields,
     )
     .await?;
     copy(
@@ -232,18 +232,7 @@ async fn copy_batch(client: &tokio_postgres::Client, batch: &Batch) -> Result<()
         "questions (id, product_id, body, date_ms, asker_name, asker_email, reported, helpfulness)",
         &[T::INT8, T::INT8, T::TEXT, T::INT8, T::TEXT, T::TEXT, T::BOOL, T::INT4],
         &batch.questions,
-        |r| {
-            vec![
-                &r.id,
-                &r.parent_id,
-                &r.body,
-                &r.date_ms,
-                &r.author_name,
-                &r.author_email,
-                &r.reported,
-                &r.helpfulness,
-            ]
-        },
+        post_fields,
     )
     .await?;
     copy(
@@ -251,18 +240,7 @@ async fn copy_batch(client: &tokio_postgres::Client, batch: &Batch) -> Result<()
         "answers (id, question_id, body, date_ms, answerer_name, answerer_email, reported, helpfulness)",
         &[T::INT8, T::INT8, T::TEXT, T::INT8, T::TEXT, T::TEXT, T::BOOL, T::INT4],
         &batch.answers,
-        |r| {
-            vec![
-                &r.id,
-                &r.parent_id,
-                &r.body,
-                &r.date_ms,
-                &r.author_name,
-                &r.author_email,
-                &r.reported,
-                &r.helpfulness,
-            ]
-        },
+        post_fields,
     )
     .await?;
     copy(
@@ -270,9 +248,28 @@ async fn copy_batch(client: &tokio_postgres::Client, batch: &Batch) -> Result<()
         "answer_photos (id, answer_id, url)",
         &[T::INT8, T::INT8, T::TEXT],
         &batch.answer_photos,
-        |r| vec![&r.id, &r.owner_id, &r.url],
+        photo_fields,
     )
     .await
+}
+
+/// The columns of a question or answer, in the order of their COPY column lists.
+fn post_fields(r: &PostRow) -> Vec<&(dyn ToSql + Sync)> {
+    vec![
+        &r.id,
+        &r.parent_id,
+        &r.body,
+        &r.date_ms,
+        &r.author_name,
+        &r.author_email,
+        &r.reported,
+        &r.helpfulness,
+    ]
+}
+
+/// The columns of a review or answer photo.
+fn photo_fields(r: &PhotoRow) -> Vec<&(dyn ToSql + Sync)> {
+    vec![&r.id, &r.owner_id, &r.url]
 }
 
 /// Streams `rows` into `table_and_columns` with binary COPY, inside the load's transaction.

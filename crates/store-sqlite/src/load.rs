@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use atelier_core::StoreError;
-use atelier_core::load::{Batch, BulkLoader, Contents, Phase, timed};
+use atelier_core::load::{Batch, BulkLoader, Contents, Phase, PhotoRow, PostRow, timed};
 use rusqlite::{Connection, ToSql};
 use tokio::sync::OwnedMutexGuard;
 
@@ -219,7 +219,7 @@ fn insert_batch(conn: &Connection, batch: &Batch) -> Result<(), StoreError> {
         conn,
         "INSERT INTO review_photos (id, review_id, url) VALUES (?1, ?2, ?3)",
         &batch.review_photos,
-        |r| [&r.id, &r.owner_id, &r.url],
+        photo_fields,
     )?;
     insert_all(
         conn,
@@ -232,43 +232,31 @@ fn insert_batch(conn: &Connection, batch: &Batch) -> Result<(), StoreError> {
         "INSERT INTO questions (id, product_id, body, date_ms, asker_name, asker_email, reported, helpfulness) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         &batch.questions,
-        |r| {
-            [
-                &r.id,
-                &r.parent_id,
-                &r.body,
-                &r.date_ms,
-                &r.author_name,
-                &r.author_email,
-                &r.reported,
-                &r.helpfulness,
-            ]
-        },
+        post_fields,
     )?;
     insert_all(
         conn,
         "INSERT INTO answers (id, question_id, body, date_ms, answerer_name, answerer_email, reported, helpfulness) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         &batch.answers,
-        |r| {
-            [
-                &r.id,
-                &r.parent_id,
-                &r.body,
-                &r.date_ms,
-                &r.author_name,
-                &r.author_email,
-                &r.reported,
-                &r.helpfulness,
-            ]
-        },
+        post_fields,
     )?;
     insert_all(
         conn,
         "INSERT INTO answer_photos (id, answer_id, url) VALUES (?1, ?2, ?3)",
         &batch.answer_photos,
-        |r| [&r.id, &r.owner_id, &r.url],
+        photo_fields,
     )
+}
+
+/// The columns of a question or answer, in the order of their insert statements.
+fn post_fields(r: &PostRow) -> [&dyn ToSql; 8] {
+    [&r.id, &r.parent_id, &r.body, &r.date_ms, &r.author_name, &r.author_email, &r.reported, &r.helpfulness]
+}
+
+/// The columns of a review or answer photo.
+fn photo_fields(r: &PhotoRow) -> [&dyn ToSql; 3] {
+    [&r.id, &r.owner_id, &r.url]
 }
 
 /// Inserts `rows` with one prepared statement, binding each row's columns with `bind`.
