@@ -4,7 +4,6 @@
 use std::time::Instant;
 
 use anyhow::Context;
-use atelier_core::load::Contents;
 use atelier_etl::generate::{self, Plan, Proportions};
 use clap::Args;
 
@@ -31,7 +30,7 @@ pub struct QuickstartOptions {
 pub async fn run(options: QuickstartOptions) -> anyhow::Result<()> {
     let settings = StoreOptions { database_url: DatabaseUrl::Sqlite(options.db.clone()), pool_size: 8 };
     let store = settings.open_for_loading().await?;
-    if store.contents().await? == Contents::Empty {
+    if store.is_empty().await? {
         say(format_args!(
             "creating the demo catalogue in {} ({} products, seed {})...",
             options.db.display(),

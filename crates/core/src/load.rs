@@ -149,16 +149,6 @@ impl Batch {
     }
 }
 
-/// What a store holds, as far as loading is concerned. A load is one transaction in both
-/// stores, so there is no third, half-loaded state to report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Contents {
-    /// No product yet.
-    Empty,
-    /// Data from loads and API writes.
-    Complete,
-}
-
 /// One timed step of finishing a load, for the import's summary.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Phase {

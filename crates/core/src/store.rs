@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use crate::input::{NewAnswer, NewQuestion, NewReview, PageRequest, ReviewSort};
-use crate::load::{BulkLoader, Contents};
+use crate::load::BulkLoader;
 use crate::records::{Answer, Question, Review, ReviewMeta};
 use crate::{AnswerId, ProductId, QuestionId, ReviewId, StoreError};
 
@@ -75,8 +75,8 @@ pub trait Store: Send + Sync + 'static {
     /// Marks a review, question or answer helpful, or reports it.
     async fn flag(&self, target: FlagTarget, flag: Flag) -> Result<(), StoreError>;
 
-    /// Whether the store holds any product.
-    async fn contents(&self) -> Result<Contents, StoreError>;
+    /// Whether the store holds no product yet.
+    async fn is_empty(&self) -> Result<bool, StoreError>;
 
     /// Starts a bulk load of rows with their original ids. Refused with
     /// [`StoreError::Conflict`] when the store holds data, unless `replace` is set, in which case

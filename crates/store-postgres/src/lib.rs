@@ -13,7 +13,7 @@ use std::str::FromStr;
 
 use async_trait::async_trait;
 use atelier_core::input::{NewAnswer, NewQuestion, NewReview, PageRequest, ReviewSort};
-use atelier_core::load::{BulkLoader, Contents};
+use atelier_core::load::BulkLoader;
 use atelier_core::records::{Answer, Photo, Question, Review, ReviewMeta};
 use atelier_core::{AnswerId, Flag, FlagTarget, ProductId, QuestionId, ReviewId, Store, StoreError};
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime};
@@ -188,8 +188,8 @@ impl Store for PgStore {
         }
     }
 
-    async fn contents(&self) -> Result<Contents, StoreError> {
-        load::contents(&*self.client().await?).await
+    async fn is_empty(&self) -> Result<bool, StoreError> {
+        load::is_empty(&**self.client().await?).await
     }
 
     async fn bulk_loader(&self, replace: bool) -> Result<Box<dyn BulkLoader>, StoreError> {

@@ -10,7 +10,7 @@ use std::pin::pin;
 
 use async_trait::async_trait;
 use atelier_core::StoreError;
-use atelier_core::load::{Batch, BulkLoader, Contents, Phase, PhotoRow, PostRow, timed};
+use atelier_core::load::{Batch, BulkLoader, Phase, PhotoRow, PostRow, timed};
 use deadpool_postgres::{ClientWrapper, Object};
 use futures_util::TryFutureExt;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
@@ -18,36 +18,26 @@ use tokio_postgres::types::{ToSql, Type};
 
 use crate::db_error;
 
-/// Whether any product exists.
-pub(crate) const CONTENTS: &str = "SELECT EXISTS (SELECT 1 FROM products)";
+/// Whether no product exists.
+const IS_EMPTY: &str = "SELECT NOT EXISTS (SELECT 1 FROM products)";
 
 /// The tables of the catalogue, children first: the order in which `--replace` empties them.
 const TABLES: &str = "answer_photos, answers, questions, review_meta, characteristic_meta, \
     characteristic_reviews, review_photos, reviews, characteristics, products";
 
-/// Saves the definitions of the secondary indexes and foreign keys of the current schema before
-/// they are dropped, within the load's transaction, so `finish` rebuilds exactly what the
-/// migrations made.
-const BEGIN_LOAD: &str = "INSERT INTO atelier_state (key, value)
-    SELECT 'index:' || c.relname, pg_get_indexdef(i.indexrelid)
+/// The secondary indexes and foreign keys of the current schema, each as the statement that
+/// drops it and the statement that recreates it exactly as the migrations made it: the load
+/// drops them all before copying and recreates them in `finish`.
+const DROPPABLE: &str = "SELECT false, format('DROP INDEX %I', c.relname), pg_get_indexdef(i.indexrelid)
     FROM pg_index i
     JOIN pg_class c ON c.oid = i.indexrelid
     JOIN pg_class t ON t.oid = i.indrelid
-    WHERE t.relnamespace = current_schema()::regnamespace
-      AND NOT i.indisprimary AND NOT i.indisunique AND t.relname <> 'atelier_state'
-    ON CONFLICT (key) DO NOTHING;
-    INSERT INTO atelier_state (key, value)
-    SELECT 'fk:' || conrelid::regclass::text || ':' || conname, pg_get_constraintdef(oid)
-    FROM pg_constraint
-    WHERE contype = 'f' AND connamespace = current_schema()::regnamespace
-    ON CONFLICT (key) DO NOTHING;";
-
-/// Drops what `BEGIN_LOAD` saved, as statements to run.
-const DROP_STATEMENTS: &str = "SELECT format('DROP INDEX %I', substr(key, 7)) FROM atelier_state
-        WHERE key LIKE 'index:%' AND to_regclass(substr(key, 7)) IS NOT NULL
+    WHERE t.relnamespace = current_schema()::regnamespace AND NOT i.indisprimary AND NOT i.indisunique
     UNION ALL
-    SELECT format('ALTER TABLE %s DROP CONSTRAINT IF EXISTS %I', split_part(key, ':', 2), split_part(key, ':', 3))
-        FROM atelier_state WHERE key LIKE 'fk:%'";
+    SELECT true, format('ALTER TABLE %s DROP CONSTRAINT %I', conrelid::regclass, conname),
+           format('ALTER TABLE %s ADD CONSTRAINT %I %s', conrelid::regclass, conname, pg_get_constraintdef(oid))
+    FROM pg_constraint
+    WHERE contype = 'f' AND connamespace = current_schema()::regnamespace";
 
 /// The summary rows recomputed from scratch in set-based statements.
 const COMPUTE_META: &str = "TRUNCATE review_meta, characteristic_meta;
@@ -81,13 +71,17 @@ const ANALYZE: &str = "ANALYZE products, characteristics, reviews, review_photos
 /// open transaction.
 pub(crate) struct PgLoader {
     client: ClientWrapper,
+    /// Statements recreating the dropped secondary indexes.
+    indexes: Vec<String>,
+    /// Statements recreating the dropped foreign keys.
+    foreign_keys: Vec<String>,
 }
 
 impl PgLoader {
     pub(crate) async fn start(pooled: Object, replace: bool) -> Result<Box<dyn BulkLoader>, StoreError> {
         let client = Object::take(pooled);
         client.batch_execute("BEGIN").await.map_err(db_error)?;
-        if !replace && contents(&client).await? == Contents::Complete {
+        if !replace && !is_empty(&client).await? {
             return Err(StoreError::Conflict(
                 "the store already holds data; replace it to load again".into(),
             ));
@@ -98,42 +92,27 @@ impl PgLoader {
             .batch_execute("SET LOCAL maintenance_work_mem = '512MB'; SET LOCAL work_mem = '256MB'")
             .await
             .map_err(db_error)?;
-        client.batch_execute(BEGIN_LOAD).await.map_err(db_error)?;
-        for row in client.query(DROP_STATEMENTS, &[]).await.map_err(db_error)? {
-            client.batch_execute(row.get::<_, &str>(0)).await.map_err(db_error)?;
+        let (mut indexes, mut foreign_keys) = (Vec::new(), Vec::new());
+        for row in client.query(DROPPABLE, &[]).await.map_err(db_error)? {
+            client.batch_execute(row.get::<_, &str>(1)).await.map_err(db_error)?;
+            let recreate = row.get::<_, String>(2);
+            if row.get::<_, bool>(0) { foreign_keys.push(recreate) } else { indexes.push(recreate) }
         }
         client.batch_execute(&format!("TRUNCATE {TABLES}")).await.map_err(db_error)?;
-        Ok(Box::new(Self { client }))
+        Ok(Box::new(Self { client, indexes, foreign_keys }))
     }
 
-    /// Recreates what `BEGIN_LOAD` saved under `prefix` and forgets it.
-    async fn restore(&self, prefix: &str) -> Result<(), StoreError> {
-        let rows = self
-            .client
-            .query("SELECT key, value FROM atelier_state WHERE key LIKE $1 || '%' ORDER BY key", &[&prefix])
-            .await
-            .map_err(db_error)?;
-        for row in rows {
-            let (key, definition): (&str, &str) = (row.get(0), row.get(1));
-            let statement = match key.strip_prefix("fk:").and_then(|rest| rest.split_once(':')) {
-                Some((table, name)) => {
-                    format!("ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
-                }
-                None => definition.to_owned(),
-            };
-            self.client.batch_execute(&statement).await.map_err(db_error)?;
-            self.client
-                .execute("DELETE FROM atelier_state WHERE key = $1", &[&key])
-                .await
-                .map_err(db_error)?;
+    /// Runs each of `statements` in turn.
+    async fn run_all(&self, statements: &[String]) -> Result<(), StoreError> {
+        for statement in statements {
+            self.client.batch_execute(statement).await.map_err(db_error)?;
         }
         Ok(())
     }
 }
 
-pub(crate) async fn contents(client: &tokio_postgres::Client) -> Result<Contents, StoreError> {
-    let any: bool = client.query_one(CONTENTS, &[]).await.map_err(db_error)?.get(0);
-    Ok(if any { Contents::Complete } else { Contents::Empty })
+pub(crate) async fn is_empty(client: &tokio_postgres::Client) -> Result<bool, StoreError> {
+    Ok(client.query_one(IS_EMPTY, &[]).await.map_err(db_error)?.get(0))
 }
 
 #[async_trait]
@@ -147,8 +126,8 @@ impl BulkLoader for PgLoader {
         // Summaries first: their inserts then maintain no secondary index and check no foreign
         // key row by row; the constraints check them with everything else in one pass.
         timed(&mut phases, "meta", self.client.batch_execute(COMPUTE_META).map_err(db_error)).await?;
-        timed(&mut phases, "indexes", self.restore("index:")).await?;
-        timed(&mut phases, "constraints", self.restore("fk:")).await?;
+        timed(&mut phases, "indexes", self.run_all(&self.indexes)).await?;
+        timed(&mut phases, "constraints", self.run_all(&self.foreign_keys)).await?;
         timed(&mut phases, "sequences", self.client.batch_execute(MOVE_SEQUENCES).map_err(db_error)).await?;
         timed(&mut phases, "analyze", self.client.batch_execute(ANALYZE).map_err(db_error)).await?;
         timed(&mut phases, "commit", self.client.batch_execute("COMMIT").map_err(db_error)).await?;

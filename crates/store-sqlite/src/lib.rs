@@ -14,7 +14,7 @@ use std::path::Path;
 
 use async_trait::async_trait;
 use atelier_core::input::{NewAnswer, NewQuestion, NewReview, PageRequest, ReviewSort};
-use atelier_core::load::{BulkLoader, Contents};
+use atelier_core::load::BulkLoader;
 use atelier_core::records::{Answer, Photo, Question, Review, ReviewMeta};
 use atelier_core::{AnswerId, Flag, FlagTarget, ProductId, QuestionId, ReviewId, Store, StoreError};
 
@@ -110,8 +110,8 @@ impl Store for SqliteStore {
         self.pool.write(move |conn| flag_row(conn, target, flag)).await
     }
 
-    async fn contents(&self) -> Result<Contents, StoreError> {
-        self.pool.read(load::contents).await
+    async fn is_empty(&self) -> Result<bool, StoreError> {
+        self.pool.read(load::is_empty).await
     }
 
     async fn bulk_loader(&self, replace: bool) -> Result<Box<dyn BulkLoader>, StoreError> {

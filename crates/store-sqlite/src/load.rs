@@ -1,17 +1,18 @@
-//! Bulk loading into SQLite: each batch is one transaction of prepared inserts on the writer,
-//! held for the whole load so no API write interleaves with it.
+//! Bulk loading into SQLite: the whole load is one transaction of prepared inserts on the
+//! writer, held from start to finish so no API write interleaves with it. Readers keep seeing
+//! the last commit; a load dropped before `finish` rolls back.
 
 use async_trait::async_trait;
 use atelier_core::StoreError;
-use atelier_core::load::{Batch, BulkLoader, Contents, Phase, PhotoRow, PostRow, timed};
+use atelier_core::load::{Batch, BulkLoader, Phase, PhotoRow, PostRow, timed};
 use rusqlite::{Connection, ToSql};
 use tokio::sync::OwnedMutexGuard;
 
 use crate::db_error;
 use crate::pool::Pool;
 
-/// Whether any product exists.
-pub(crate) const CONTENTS: &str = "SELECT EXISTS (SELECT 1 FROM products)";
+/// Whether no product exists.
+const IS_EMPTY: &str = "SELECT NOT EXISTS (SELECT 1 FROM products)";
 
 /// Tables children first, the order in which `--replace` empties them.
 const TABLES_CHILDREN_FIRST: [&str; 10] = [
@@ -45,11 +46,9 @@ const SERVING_PRAGMAS: &str = "PRAGMA foreign_keys = ON;
     PRAGMA temp_store = MEMORY;
     PRAGMA wal_autocheckpoint = 1000;";
 
-/// Saves the secondary indexes' definitions before they are dropped, within the load's
-/// transaction, so `finish` rebuilds exactly what the migrations made.
-const BEGIN_LOAD: &str = "INSERT OR IGNORE INTO atelier_state (key, value)
-    SELECT 'index:' || name, sql FROM sqlite_master
-    WHERE type = 'index' AND sql IS NOT NULL AND tbl_name <> 'atelier_state';";
+/// The secondary indexes, by name and by the statement that recreates them exactly as the
+/// migrations made them: the load drops them before inserting and recreates them in `finish`.
+const DROPPABLE: &str = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL";
 
 /// The summary rows, recomputed from scratch in set-based statements.
 const COMPUTE_META: &str = "DELETE FROM review_meta;
@@ -62,44 +61,46 @@ const COMPUTE_META: &str = "DELETE FROM review_meta;
     INSERT INTO characteristic_meta (characteristic_id, rating_sum, rating_count)
     SELECT characteristic_id, sum(value), count(*) FROM characteristic_reviews GROUP BY characteristic_id;";
 
-pub(crate) fn contents(conn: &Connection) -> Result<Contents, StoreError> {
-    let any: bool = conn.query_row(CONTENTS, [], |row| row.get(0)).map_err(db_error)?;
-    Ok(if any { Contents::Complete } else { Contents::Empty })
+pub(crate) fn is_empty(conn: &Connection) -> Result<bool, StoreError> {
+    conn.query_row(IS_EMPTY, [], |row| row.get(0)).map_err(db_error)
 }
 
 /// A load in progress; holds the writer until it finishes or is dropped.
 pub(crate) struct SqliteLoader {
     writer: Option<OwnedMutexGuard<Connection>>,
+    /// Statements recreating the dropped secondary indexes.
+    indexes: Vec<String>,
 }
 
 impl SqliteLoader {
     pub(crate) async fn start(pool: &Pool, replace: bool) -> Result<Box<dyn BulkLoader>, StoreError> {
         let guard = pool.lock_writer().await;
         let (writer, result) = Pool::with_writer(guard, move |conn| {
-            if !replace && contents(conn)? == Contents::Complete {
-                return Err(StoreError::Conflict("the store already holds data; replace it to load again".into()));
+            if !replace && !is_empty(conn)? {
+                return Err(StoreError::Conflict(
+                    "the store already holds data; replace it to load again".into(),
+                ));
             }
             conn.execute_batch(LOADING_PRAGMAS).map_err(db_error)?;
             // The whole load is one transaction, committed by `finish` and rolled back if the
             // loader is dropped before: readers see the old catalogue until the commit.
             conn.execute_batch("BEGIN IMMEDIATE").map_err(db_error)?;
-            conn.execute_batch(BEGIN_LOAD).map_err(db_error)?;
-            let names: Vec<String> = conn
-                .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name <> 'atelier_state'")
-                .and_then(|mut stmt| stmt.query_map([], |row| row.get(0))?.collect())
+            let indexes: Vec<(String, String)> = conn
+                .prepare(DROPPABLE)
+                .and_then(|mut stmt| stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect())
                 .map_err(db_error)?;
-            for name in names {
+            for (name, _) in &indexes {
                 conn.execute_batch(&format!("DROP INDEX \"{name}\"")).map_err(db_error)?;
             }
             for table in TABLES_CHILDREN_FIRST {
                 conn.execute(&format!("DELETE FROM {table}"), []).map_err(db_error)?;
             }
-            Ok(())
+            Ok(indexes.into_iter().map(|(_, sql)| sql).collect())
         })
         .await;
-        // Dropped on error, the loader restores the writer's settings.
-        let loader = Self { writer };
-        result?;
+        // Dropped on error, the loader rolls back and restores the writer's settings.
+        let mut loader = Self { writer, indexes: Vec::new() };
+        loader.indexes = result?;
         Ok(Box::new(loader))
     }
 
@@ -128,19 +129,6 @@ impl Drop for SqliteLoader {
     }
 }
 
-/// Rebuilds the saved indexes and forgets them.
-fn restore_indexes(conn: &mut Connection) -> Result<(), StoreError> {
-    let saved: Vec<(String, String)> = conn
-        .prepare("SELECT key, value FROM atelier_state WHERE key LIKE 'index:%' ORDER BY key")
-        .and_then(|mut stmt| stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect())
-        .map_err(db_error)?;
-    for (key, definition) in saved {
-        conn.execute_batch(&definition).map_err(db_error)?;
-        conn.execute("DELETE FROM atelier_state WHERE key = ?1", [&key]).map_err(db_error)?;
-    }
-    Ok(())
-}
-
 /// Verifies every foreign key once, since they were not checked row by row.
 fn check_foreign_keys(conn: &mut Connection) -> Result<(), StoreError> {
     let violations: i64 = conn
@@ -164,7 +152,9 @@ impl BulkLoader for SqliteLoader {
         // Summaries first, before the indexes exist to be maintained by their inserts.
         timed(&mut phases, "meta", self.run(|conn| conn.execute_batch(COMPUTE_META).map_err(db_error)))
             .await?;
-        timed(&mut phases, "indexes", self.run(restore_indexes)).await?;
+        let indexes = std::mem::take(&mut self.indexes).join(";\n");
+        timed(&mut phases, "indexes", self.run(move |conn| conn.execute_batch(&indexes).map_err(db_error)))
+            .await?;
         timed(&mut phases, "constraints", self.run(check_foreign_keys)).await?;
         timed(&mut phases, "analyze", self.run(|conn| conn.execute_batch("ANALYZE").map_err(db_error)))
             .await?;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use atelier_core::input::{
     Email, NewAnswer, NewQuestion, NewReview, PageRequest, PhotoUrl, Rating, ReviewSort, Text,
 };
-use atelier_core::load::{Batch, Contents};
+use atelier_core::load::Batch;
 use atelier_core::records::{Question, Review};
 use atelier_core::{
     AnswerId, CharacteristicId, Flag, FlagTarget, ProductId, QuestionId, ReviewId, Store, StoreError,
@@ -327,7 +327,7 @@ for_each_store! {
 
     async fn a_bulk_load_into_a_store_with_data_is_refused_unless_replacing(test) {
         hand_made(&test).await;
-        assert_eq!(test.store.contents().await.unwrap(), Contents::Complete);
+        assert!(!test.store.is_empty().await.unwrap());
         assert!(matches!(test.store.bulk_loader(false).await.err(), Some(StoreError::Conflict(_))));
         let mut loader = test.store.bulk_loader(true).await.unwrap();
         loader.load(generated(9, 3)).await.unwrap();
