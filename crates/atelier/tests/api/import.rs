@@ -28,7 +28,7 @@ fn loaded(report: &ImportReport, table: Table) -> u64 {
 /// The rows of a plan, generated in memory, as one batch: the oracle for the files.
 fn rows_of(plan: &Plan) -> Batch {
     let mut all = Batch::default();
-    plan.run(|batches| {
+    plan.run(|_, batches| {
         for b in batches {
             all.products.extend(b.products);
             all.characteristics.extend(b.characteristics);
@@ -39,7 +39,7 @@ fn rows_of(plan: &Plan) -> Batch {
             all.answers.extend(b.answers);
             all.answer_photos.extend(b.answer_photos);
         }
-        Ok::<_, std::io::Error>(())
+        Ok(())
     })
     .unwrap();
     all

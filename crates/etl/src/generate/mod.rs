@@ -281,15 +281,17 @@ impl Plan {
 
     /// Generates the catalogue window by window: each window's chunks are drawn in parallel,
     /// then made global in chunk order and handed to `sink` in that order, so the result is the
-    /// same on any number of threads. Memory holds one window of a few chunks per thread.
-    pub fn run<E: From<std::io::Error>>(
+    /// same on any number of threads. Memory holds one window of a few chunks per thread. The
+    /// sink may use the same threads for its own parallel work; a progress bar counts products.
+    pub fn run(
         &self,
-        mut sink: impl FnMut(Vec<Batch>) -> Result<(), E>,
-    ) -> Result<Counts, E> {
+        mut sink: impl FnMut(&rayon::ThreadPool, Vec<Batch>) -> std::io::Result<()>,
+    ) -> std::io::Result<Counts> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(self.threads.max(1))
             .build()
             .map_err(|e| std::io::Error::other(format!("failed to start the generator's threads: {e}")))?;
+        let progress = super::progress::bar(self.products as u64, "products");
         let window = (self.threads.max(1) * 4) as u64;
         let mut cursor = IdCursor::default();
         let mut counts = Counts::default();
@@ -308,12 +310,15 @@ impl Plan {
                     })
                     .collect()
             });
+            let products_before = counts.products;
             for batch in &mut batches {
                 cursor.rebase(batch);
                 counts.add(batch);
             }
-            sink(batches)?;
+            sink(&pool, batches)?;
+            progress.inc(counts.products - products_before);
         }
+        progress.finish_and_clear();
         Ok(counts)
     }
 }
@@ -323,14 +328,10 @@ impl Plan {
 pub async fn into_store(store: &dyn Store, plan: Plan, replace: bool) -> Result<Counts, StoreError> {
     let mut loader = store.bulk_loader(replace).await?;
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<Batch>>(2);
-    let progress = super::progress::bar(plan.products as u64, "products");
     let producer = tokio::task::spawn_blocking(move || {
-        plan.run(|batches| {
-            let products = batches.iter().map(|b| b.products.len() as u64).sum();
+        plan.run(|_, batches| {
             // A closed channel means the loader failed; its error is the one reported.
-            sender.blocking_send(batches).map_err(|_| std::io::Error::other("the loader stopped"))?;
-            progress.inc(products);
-            Ok::<_, std::io::Error>(())
+            sender.blocking_send(batches).map_err(|_| std::io::Error::other("the loader stopped"))
         })
     });
     while let Some(batches) = receiver.recv().await {
@@ -358,12 +359,7 @@ pub fn to_csv(dir: &Path, plan: &Plan) -> std::io::Result<Counts> {
         file.write_all(&header)?;
         files.push(file);
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(plan.threads.max(1))
-        .build()
-        .map_err(|e| std::io::Error::other(format!("failed to start the encoder's threads: {e}")))?;
-    let progress = super::progress::bar(plan.products as u64, "products");
-    let counts = plan.run(|batches| {
+    let counts = plan.run(|pool, batches| {
         let encoded: Vec<[Vec<u8>; 8]> = pool.install(|| {
             use rayon::prelude::*;
             batches.par_iter().map(encode).collect()
@@ -373,13 +369,11 @@ pub fn to_csv(dir: &Path, plan: &Plan) -> std::io::Result<Counts> {
                 file.write_all(&bytes)?;
             }
         }
-        progress.inc(batches.iter().map(|b| b.products.len() as u64).sum());
-        Ok::<_, std::io::Error>(())
+        Ok(())
     })?;
     for mut file in files {
         file.flush()?;
     }
-    progress.finish_and_clear();
     Ok(counts)
 }
 
