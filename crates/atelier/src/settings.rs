@@ -78,11 +78,6 @@ pub struct StoreOptions {
 }
 
 impl StoreOptions {
-    /// Opens the store to serve it.
-    pub async fn open(&self) -> anyhow::Result<Arc<dyn Store>> {
-        self.open_any().await
-    }
-
     /// Opens the store to load it, migrating a PostgreSQL schema first (loading is a set-up
     /// step, like `migrate`).
     pub async fn open_for_loading(&self) -> anyhow::Result<Arc<dyn Store>> {
@@ -92,12 +87,12 @@ impl StoreOptions {
                 .await
                 .with_context(|| format!("failed to migrate {}", self.database_url))?;
         }
-        self.open_any().await
+        self.open().await
     }
 
     /// Opens the store. SQLite files are created and migrated on open (the embedded store needs
     /// no set-up); a PostgreSQL schema must be migrated first with `atelier migrate`.
-    async fn open_any(&self) -> anyhow::Result<Arc<dyn Store>> {
+    pub async fn open(&self) -> anyhow::Result<Arc<dyn Store>> {
         match &self.database_url {
             DatabaseUrl::Sqlite(path) => {
                 let store = SqliteStore::open(path, self.pool_size)
