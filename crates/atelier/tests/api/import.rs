@@ -10,6 +10,8 @@ use atelier_etl::import::{ImportOptions, ImportReport, import};
 use atelier_testkit::{Fixture, TestApp, for_each_store};
 use serde_json::{Value, json};
 
+use super::{question_shape, review_ids};
+
 fn options(dir: &Path, rejects: &Path) -> ImportOptions {
     ImportOptions { dir: dir.to_owned(), replace: false, rejects: rejects.to_owned(), batch_rows: 500 }
 }
@@ -43,10 +45,6 @@ fn rows_of(plan: &Plan) -> Batch {
     })
     .unwrap();
     all
-}
-
-fn review_ids(body: &Value) -> Vec<i64> {
-    body["results"].as_array().unwrap().iter().map(|r| r["review_id"].as_i64().unwrap()).collect()
 }
 
 /// The rejects file as (file, line, reason) rows, header dropped.
@@ -149,13 +147,7 @@ for_each_store! {
                 }
             }
             let (_, questions) = app.get(&format!("/qa/questions?product_id={product}&count=1000")).await;
-            let served: Vec<(i64, Vec<i64>)> = questions["results"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|q| (q["question_id"].as_i64().unwrap(), q["answers"].as_object().unwrap().values().map(|a| a["id"].as_i64().unwrap()).collect()))
-                .collect();
-            assert_eq!(served, fixture.expected_questions(product), "product {product}");
+            assert_eq!(question_shape(&questions), fixture.expected_questions(product), "product {product}");
         }
         let max_review = fixture.batch.reviews.iter().map(|r| r.id).max().unwrap();
         let (status, created) = app.post("/reviews", &json!({"product_id": 1, "rating": 5, "summary": "", "body": "New", "recommend": true, "name": "n", "email": "n@example.com"})).await;

@@ -29,6 +29,30 @@ pub fn assert_iso_date(date: &Value) {
     assert!(text.ends_with('Z') && bytes[4] == b'-' && bytes[10] == b'T' && bytes[19] == b'.', "{text}");
 }
 
+/// (question id, [answer ids]) of a questions response, answers in key order.
+pub fn question_shape(body: &Value) -> Vec<(i64, Vec<i64>)> {
+    body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| {
+            let answers = q["answers"].as_object().unwrap();
+            for (key, answer) in answers {
+                assert_eq!(key, &answer["id"].to_string(), "answers are keyed by their id");
+            }
+            (
+                q["question_id"].as_i64().unwrap(),
+                answers.values().map(|a| a["id"].as_i64().unwrap()).collect(),
+            )
+        })
+        .collect()
+}
+
+/// The review ids of a reviews response, in order.
+pub fn review_ids(body: &Value) -> Vec<i64> {
+    body["results"].as_array().unwrap().iter().map(|r| r["review_id"].as_i64().unwrap()).collect()
+}
+
 /// Asserts no email address appears anywhere in `body`.
 pub fn assert_no_email(body: &Value) {
     assert!(!body.to_string().contains("@example.com"), "an email leaked: {body}");

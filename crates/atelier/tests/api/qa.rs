@@ -4,26 +4,7 @@ use atelier_core::load::{Batch, PhotoRow, PostRow, ProductRow};
 use atelier_testkit::{Fixture, TestApp, for_each_store};
 use serde_json::{Value, json};
 
-use super::{app_with_fixture, assert_iso_date, assert_no_email, keys};
-
-/// (question id, [answer ids]) of a questions response, answers in key order.
-fn shape(body: &Value) -> Vec<(i64, Vec<i64>)> {
-    body["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|q| {
-            let answers = q["answers"].as_object().unwrap();
-            for (key, answer) in answers {
-                assert_eq!(key, &answer["id"].to_string(), "answers are keyed by their id");
-            }
-            (
-                q["question_id"].as_i64().unwrap(),
-                answers.values().map(|a| a["id"].as_i64().unwrap()).collect(),
-            )
-        })
-        .collect()
-}
+use super::{app_with_fixture, assert_iso_date, assert_no_email, keys, question_shape};
 
 fn answer_ids(body: &Value) -> Vec<i64> {
     body["results"].as_array().unwrap().iter().map(|a| a["answer_id"].as_i64().unwrap()).collect()
@@ -70,7 +51,7 @@ for_each_store! {
         assert_eq!(status, 200);
         assert_eq!(keys(&body), ["product_id", "results"]);
         assert_eq!(body["product_id"], "1");
-        assert_eq!(shape(&body), fixture.expected_questions(1));
+        assert_eq!(question_shape(&body), fixture.expected_questions(1));
         for question in body["results"].as_array().unwrap() {
             assert_eq!(
                 keys(question),
@@ -119,7 +100,7 @@ for_each_store! {
         assert_eq!(keys(&created), ["answer_id"]);
         let answer_id = created["answer_id"].as_i64().unwrap();
         let (_, list) = app.get("/qa/questions?product_id=4").await;
-        assert_eq!(shape(&list), [(question_id, vec![answer_id]), (10, vec![])]);
+        assert_eq!(question_shape(&list), [(question_id, vec![answer_id]), (10, vec![])]);
         assert_eq!(list["results"][0]["answers"][answer_id.to_string()]["photos"], json!(["https://example.com/p.jpg"]));
         assert_no_email(&list);
         let (status, _) = app.post("/qa/10/answers", &answer).await;
@@ -149,7 +130,7 @@ for_each_store! {
         assert!(!answer_ids(&app.get("/qa/questions/1/answers").await.1).contains(&2), "and the answers list");
         assert_eq!(app.put("/qa/questions/1/report").await.0, 204);
         let (_, body) = app.get("/qa/questions?product_id=1").await;
-        assert_eq!(shape(&body).iter().map(|q| q.0).collect::<Vec<_>>(), [3, 4]);
+        assert_eq!(question_shape(&body).iter().map(|q| q.0).collect::<Vec<_>>(), [3, 4]);
         for path in ["/qa/questions/999/helpful", "/qa/questions/999/report", "/qa/answers/999/helpful", "/qa/answers/999/report"] {
             assert_eq!(app.put(path).await.0, 404, "{path}");
         }
@@ -174,7 +155,7 @@ for_each_store! {
         let app = TestApp::spawn(test.store.clone()).await;
         let (status, body) = app.get("/qa/questions?product_id=1&count=200").await;
         assert_eq!(status, 200);
-        let served = shape(&body);
+        let served = question_shape(&body);
         assert_eq!(served, fixture.expected_questions(1));
         let answers: Vec<i64> = served.iter().flat_map(|(_, a)| a.clone()).collect();
         let mut unique = answers.clone();

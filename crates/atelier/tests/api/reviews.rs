@@ -4,11 +4,7 @@ use atelier_core::input::ReviewSort;
 use atelier_testkit::for_each_store;
 use serde_json::{Value, json};
 
-use super::{app_with_fixture, assert_iso_date, assert_no_email, keys};
-
-fn ids(body: &Value) -> Vec<i64> {
-    body["results"].as_array().unwrap().iter().map(|r| r["review_id"].as_i64().unwrap()).collect()
-}
+use super::{app_with_fixture, assert_iso_date, assert_no_email, keys, review_ids};
 
 fn valid_review() -> Value {
     json!({
@@ -25,7 +21,7 @@ for_each_store! {
         assert_eq!(status, 200);
         assert_eq!(keys(&body), ["product", "page", "count", "results"]);
         assert_eq!((body["product"].clone(), body["page"].clone(), body["count"].clone()), (json!("1"), json!(1), json!(100)));
-        assert_eq!(ids(&body), fixture.expected_reviews(1, ReviewSort::Newest));
+        assert_eq!(review_ids(&body), fixture.expected_reviews(1, ReviewSort::Newest));
         for review in body["results"].as_array().unwrap() {
             assert_eq!(
                 keys(review),
@@ -52,12 +48,12 @@ for_each_store! {
         let (app, fixture) = app_with_fixture(&test).await;
         for (name, sort) in [("newest", ReviewSort::Newest), ("helpful", ReviewSort::Helpful), ("relevant", ReviewSort::Relevant)] {
             let (_, body) = app.get(&format!("/reviews?product_id=1&sort={name}&count=50")).await;
-            assert_eq!(ids(&body), fixture.expected_reviews(1, sort), "{name}");
+            assert_eq!(review_ids(&body), fixture.expected_reviews(1, sort), "{name}");
         }
         let (_, body) = app.get("/reviews?product_id=1").await;
         assert_eq!((body["page"].clone(), body["count"].clone()), (json!(1), json!(5)));
         let relevant = fixture.expected_reviews(1, ReviewSort::Relevant);
-        assert_eq!(ids(&body), relevant[..5]);
+        assert_eq!(review_ids(&body), relevant[..5]);
     }
 
     async fn a_count_above_the_cap_is_served_as_the_cap(test) {
@@ -72,7 +68,7 @@ for_each_store! {
         for page in 1..=10 {
             let (_, body) = app.get(&format!("/reviews?product_id=1&sort=helpful&count=3&page={page}")).await;
             assert_eq!(body["page"], page);
-            seen.extend(ids(&body));
+            seen.extend(review_ids(&body));
         }
         assert_eq!(seen, fixture.expected_reviews(1, ReviewSort::Helpful));
     }
@@ -149,7 +145,7 @@ for_each_store! {
         assert_eq!(two["helpfulness"], 1);
         assert_eq!(app.put("/reviews/2/report").await, (204, Value::Null));
         let (_, list) = app.get("/reviews?product_id=1&count=100").await;
-        assert!(!ids(&list).contains(&2));
+        assert!(!review_ids(&list).contains(&2));
         let (_, meta) = app.get("/reviews/meta?product_id=1").await;
         assert_eq!(meta["ratings"]["4"], "2", "a reported review still counts in meta");
         assert_eq!(app.put("/reviews/999/helpful").await.0, 404);
@@ -180,7 +176,7 @@ for_each_store! {
         assert_eq!(app.put("/reviews/helpful/20").await.0, 204);
         assert_eq!(app.put("/reviews/report/20").await.0, 204);
         let (_, list) = app.get("/reviews/4/list").await;
-        assert_eq!(ids(&list), [created["review_id"].as_i64().unwrap()]);
+        assert_eq!(review_ids(&list), [created["review_id"].as_i64().unwrap()]);
     }
 
     async fn every_route_is_also_served_under_the_campus_prefix(test) {
