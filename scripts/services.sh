@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Makes sure the services the tests talk to are installed and running: PostgreSQL on
-# 127.0.0.1:5432 accepting `postgres` without a password, with a database `test`.
+# Makes sure the services and tools the tests talk to are installed and running: PostgreSQL on
+# 127.0.0.1:5432 accepting `postgres` without a password, with a database `test`; Debian's
+# Chromium and chromedriver (browser tests); a Python environment with schemathesis and
+# Selenium from PyPI at $ATELIER_VENV (default ~/.cache/atelier-venv).
 # Idempotent: on a machine where everything already runs it only checks.
 set -euo pipefail
 
@@ -33,3 +35,27 @@ if ! psql -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT 1 FROM pg_database W
   psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE test"
 fi
 echo "services: PostgreSQL ready on 127.0.0.1:5432"
+
+# Browser tests drive Debian's Chromium through Debian's chromedriver (never a downloaded one).
+if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ]; then
+  echo "services: installing Chromium and chromedriver"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+# schemathesis (contract fuzzing from /openapi.json) and Selenium (the browser tests' driver),
+# pinned, in a virtual environment outside the clone so every clone on the machine shares it.
+venv="${ATELIER_VENV:-$HOME/.cache/atelier-venv}"
+python_tools="schemathesis==4.32.5 selenium==4.51.0"
+stamp="$venv/.atelier-tools"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$python_tools" ]; then
+  echo "services: installing $python_tools into $venv"
+  if ! python3 -m venv "$venv" 2>/dev/null; then
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    python3 -m venv "$venv"
+  fi
+  # shellcheck disable=SC2086 # the list is meant to split into packages
+  "$venv/bin/pip" install -q $python_tools
+  echo "$python_tools" > "$stamp"
+fi
+echo "services: Chromium $(/usr/bin/chromium --version 2>/dev/null | awk '{print $2}'), $("$venv/bin/schemathesis" --version)"

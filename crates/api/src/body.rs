@@ -1,4 +1,6 @@
-//! Reading the fields of a JSON object body into domain values, each failure naming its key.
+//! Reading the fields of a body into domain values, each failure naming its key. A JSON object
+//! and a url-encoded form (see [`crate::form`]) become the same map, so both follow one set of
+//! rules and give the same errors.
 //!
 //! Integers may arrive as JSON numbers or as strings of digits, and booleans as `true`/`false`
 //! or the strings "true"/"false": browser forms produce strings, and refusing them would break
@@ -10,7 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::ApiError;
 
-/// The fields of a JSON object body.
+/// The fields of a body.
 pub(crate) struct Fields(Map<String, Value>);
 
 impl Fields {
@@ -21,6 +23,11 @@ impl Fields {
             Ok(other) => Err(ApiError::MalformedJson(format!("expected an object, got {}", kind(&other)))),
             Err(e) => Err(ApiError::MalformedJson(e.to_string())),
         }
+    }
+
+    /// Parses `bytes` as an `application/x-www-form-urlencoded` form.
+    pub(crate) fn parse_form(bytes: &[u8]) -> Result<Self, ApiError> {
+        crate::form::to_object(bytes).map(Self).map_err(ApiError::MalformedForm)
     }
 
     fn value(&self, key: &str) -> Option<&Value> {
@@ -96,6 +103,8 @@ impl Fields {
     }
 
     /// An optional object of characteristic id to 1-5 score; absent means none. Sorted by id.
+    /// Keys are read as numbers (`"04"` is 4), so one id given twice is refused rather than
+    /// counted twice.
     pub(crate) fn characteristics(&self, key: &str) -> Result<Vec<(CharacteristicId, Rating)>, InputError> {
         let Some(value) = self.value(key) else {
             return Ok(Vec::new());
@@ -108,14 +117,18 @@ impl Fields {
         };
         let mut parsed = scores
             .iter()
-            .map(|(id, score)| {
-                let field = format!("{key}.{id}");
-                let id = CharacteristicId::parse(&field, id)?;
-                Ok((id, Rating::new(&field, as_integer(&field, score)?)?))
+            .map(|(text, score)| {
+                let field = format!("{key}.{text}");
+                let id = CharacteristicId::parse(&field, text)?;
+                Ok((id, Rating::new(&field, as_integer(&field, score)?)?, field))
             })
             .collect::<Result<Vec<_>, InputError>>()?;
-        parsed.sort_by_key(|(id, _)| *id);
-        Ok(parsed)
+        parsed.sort_by_key(|(id, _, _)| *id);
+        if let Some(pair) = parsed.windows(2).find(|pair| pair[0].0 == pair[1].0) {
+            let (id, _, field) = &pair[1];
+            return Err(InputError::new(field.clone(), format!("repeats characteristic {id}")));
+        }
+        Ok(parsed.into_iter().map(|(id, rating, _)| (id, rating)).collect())
     }
 }
 
@@ -188,5 +201,23 @@ mod tests {
         assert_eq!(parsed.iter().map(|(id, r)| (id.get(), r.get())).collect::<Vec<_>>(), [(14, 5), (15, 4)]);
         assert_eq!(fields(r#"{"c":{"14":6}}"#).characteristics("c").unwrap_err().field, "c.14");
         assert_eq!(fields(r#"{"c":{"x":3}}"#).characteristics("c").unwrap_err().field, "c.x");
+    }
+
+    #[test]
+    fn a_characteristic_given_twice_under_two_spellings_is_refused() {
+        let err = fields(r#"{"c":{"4":5,"04":1}}"#).characteristics("c").unwrap_err();
+        assert!(err.field == "c.4" || err.field == "c.04", "{err}");
+        assert!(err.to_string().contains("repeats characteristic 4"), "{err}");
+    }
+
+    #[test]
+    fn a_form_reads_like_the_same_json() {
+        let form =
+            Fields::parse_form(b"rating=4&recommend=true&photos[]=https://a.com/x.jpg&characteristics[14]=5")
+                .unwrap_or_else(|_| panic!("a form"));
+        assert_eq!(form.rating("rating").unwrap().get(), 4);
+        assert!(form.boolean("recommend").unwrap());
+        assert_eq!(form.photos("photos").unwrap().len(), 1);
+        assert_eq!(form.characteristics("characteristics").unwrap()[0].0.get(), 14);
     }
 }

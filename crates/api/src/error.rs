@@ -6,6 +6,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// Every way a request can fail. Each variant documents its status.
 #[derive(Debug)]
@@ -16,6 +17,10 @@ pub enum ApiError {
     InvalidBody(InputError),
     /// 400: the body is not JSON, or not a JSON object.
     MalformedJson(String),
+    /// 400: a url-encoded body uses one name in two shapes.
+    MalformedForm(String),
+    /// 415: the body is neither JSON nor a url-encoded form (a multipart upload, XML, ...).
+    UnsupportedMediaType(String),
     /// 404: the product, review, question or answer does not exist.
     NotFound(&'static str),
     /// 404: no route has this path.
@@ -32,9 +37,15 @@ pub enum ApiError {
     Internal(String),
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
+/// The body of every error response.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Error)]
+pub(crate) struct ErrorBody<'a> {
+    /// A machine-readable code: `invalid_parameter`, `invalid_body`, `malformed_json`,
+    /// `malformed_form`, `unsupported_media_type`, `not_found`, `method_not_allowed`,
+    /// `payload_too_large`, `conflict`, `unavailable` or `internal`.
     error: &'a str,
+    /// A sentence for a person, naming the field at fault when there is one.
     message: String,
     /// The field at fault, when there is one (an addition to the original body).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -66,6 +77,20 @@ impl IntoResponse for ApiError {
                 StatusCode::BAD_REQUEST,
                 "malformed_json",
                 format!("the body is not a JSON object: {detail}"),
+                None,
+            ),
+            Self::MalformedForm(detail) => (
+                StatusCode::BAD_REQUEST,
+                "malformed_form",
+                format!("the form body cannot be read: {detail}"),
+                None,
+            ),
+            Self::UnsupportedMediaType(content_type) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                format!(
+                    "the body must be application/json or application/x-www-form-urlencoded, not {content_type}"
+                ),
                 None,
             ),
             Self::NotFound(what) => (StatusCode::NOT_FOUND, "not_found", format!("no such {what}"), None),

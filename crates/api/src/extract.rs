@@ -1,5 +1,5 @@
 //! Extractors whose rejections use the API's own error body: query parameters, one id in the
-//! path, and a JSON object body.
+//! path, and a body that is a JSON object or a url-encoded form.
 
 use std::collections::HashMap;
 
@@ -7,13 +7,15 @@ use atelier_core::{InputError, ProductId};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
 
 use crate::ApiError;
 use crate::body::Fields;
 
-/// The query string as a map (the last value wins for a repeated key).
+/// The query string as a map (the last value wins for a repeated key). A value wrapped in one
+/// pair of double or single quotes (`sort="relevant"`, `%22relevant%22`) is read as the bare
+/// value, because shipped front ends send them so and the original host accepted it.
 pub(crate) struct Params(pub HashMap<String, String>);
 
 impl Params {
@@ -34,13 +36,21 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         Query::<HashMap<String, String>>::from_request_parts(parts, state)
             .await
-            .map(|Query(map)| Self(map))
+            .map(|Query(map)| Self(map.into_iter().map(|(key, value)| (key, unquote(value))).collect()))
             .map_err(|e| ApiError::InvalidParameter(InputError::new("query", e.body_text())))
     }
 }
 
-/// The single `{id}` segment of a route, still text: the handler parses it with the right
-/// field name (`review_id`, `product_id`, ...).
+/// Strips one pair of matching double or single quotes around a query value.
+fn unquote(value: String) -> String {
+    let quoted = value.len() >= 2
+        && ((value.starts_with('"') && value.ends_with('"'))
+            || (value.starts_with('\'') && value.ends_with('\'')));
+    if quoted { value[1..value.len() - 1].to_owned() } else { value }
+}
+
+/// The single id segment of a route (`{review_id}`, `{question_id}`, ...), still text: the
+/// handler parses it under the name of what it identifies.
 pub(crate) struct IdSegment(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for IdSegment {
@@ -54,9 +64,10 @@ impl<S: Send + Sync> FromRequestParts<S> for IdSegment {
     }
 }
 
-/// The product a request names: the `{id}` segment of a 2020 route (`/reviews/{id}/list`,
-/// `/qa/{id}`, `POST /reviews/{id}`), or else nothing, and the handler reads `product_id` from
-/// the query or body as the current routes have it. One handler then serves both editions.
+/// The product a request names: the `{product_id}` segment of a 2020 route
+/// (`/reviews/{product_id}/list`, `/qa/{product_id}`, `POST /reviews/{product_id}`), or else
+/// nothing, and the handler reads `product_id` from the query or body as the current routes
+/// have it. One handler then serves both editions.
 pub(crate) struct ProductInPath(pub Option<ProductId>);
 
 impl<S: Send + Sync> FromRequestParts<S> for ProductInPath {
@@ -67,7 +78,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ProductInPath {
         let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
             .await
             .map_err(|e| ApiError::InvalidParameter(InputError::new("product_id", e.body_text())))?;
-        match params.get("id") {
+        match params.get("product_id") {
             Some(id) => ProductId::parse("product_id", id)
                 .map(|id| Self(Some(id)))
                 .map_err(ApiError::InvalidParameter),
@@ -87,13 +98,29 @@ impl ProductInPath {
     }
 }
 
-/// A JSON object body, whatever the content type says (some clients omit it).
-pub(crate) struct JsonObject(pub Fields);
+/// A POST body as fields: a JSON object, or an `application/x-www-form-urlencoded` form read
+/// into the same object. A body without a content type, or with `text/plain` (what `fetch`
+/// sends for a string body), is read as JSON, since such clients send JSON; any other type is
+/// a 415 that names the two accepted.
+pub(crate) struct Body(pub Fields);
 
-impl<S: Send + Sync> FromRequest<S> for JsonObject {
+impl<S: Send + Sync> FromRequest<S> for Body {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let content_type = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).to_ascii_lowercase());
+        let essence = content_type.as_deref().map(|full| full.split(';').next().unwrap_or("").trim());
+        let form = match essence {
+            Some("application/x-www-form-urlencoded") => true,
+            None | Some("" | "application/json" | "text/plain") => false,
+            Some(json) if json.ends_with("+json") => false,
+            Some(_) => {
+                return Err(ApiError::UnsupportedMediaType(content_type.unwrap_or_default()));
+            }
+        };
         let bytes = Bytes::from_request(request, state).await.map_err(|e: BytesRejection| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::PayloadTooLarge
@@ -101,6 +128,29 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
                 ApiError::MalformedJson(e.body_text())
             }
         })?;
-        Fields::parse(&bytes).map(Self)
+        if form { Fields::parse_form(&bytes) } else { Fields::parse(&bytes) }.map(Self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unquote;
+
+    #[test]
+    fn one_pair_of_quotes_is_stripped() {
+        assert_eq!(unquote("\"relevant\"".into()), "relevant");
+        assert_eq!(unquote("'2'".into()), "2");
+    }
+
+    #[test]
+    fn unmatched_or_lone_quotes_are_kept() {
+        for kept in ["\"relevant", "'2\"", "\"", "plain"] {
+            assert_eq!(unquote(kept.into()), kept);
+        }
+    }
+
+    #[test]
+    fn only_one_pair_is_stripped() {
+        assert_eq!(unquote("\"\"x\"\"".into()), "\"x\"");
     }
 }

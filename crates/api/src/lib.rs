@@ -7,8 +7,11 @@
 mod body;
 mod error;
 mod extract;
+mod form;
+mod openapi;
 mod qa;
 mod reviews;
+mod routes;
 mod wire;
 
 use std::future::Future;
@@ -19,7 +22,6 @@ use axum::Router;
 use axum::ServiceExt;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderValue, Method, Uri, header};
-use axum::routing::{get, post, put};
 use tokio::net::TcpListener;
 use tower::Layer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -45,30 +47,16 @@ pub struct ApiConfig {
     pub cors_origins: Vec<String>,
 }
 
-/// Builds the router of every endpoint, legacy aliases included, without the
-/// `/api/fec2/{campus}` prefix (see [`serve`]).
+/// Builds the router of every endpoint in the route table, legacy aliases included, without the
+/// `/api/fec2/{campus}` prefix and the trailing-slash rule (see [`serve`]), plus the OpenAPI
+/// document at `/openapi.json` and its interactive page at `/docs`.
 pub fn router(state: AppState, config: &ApiConfig) -> Router {
-    Router::new()
-        .route("/reviews", get(reviews::list).post(reviews::create))
-        .route("/reviews/meta", get(reviews::meta))
-        .route("/reviews/{id}/helpful", put(reviews::helpful))
-        .route("/reviews/{id}/report", put(reviews::report))
-        // The 2020 edition's routes.
-        .route("/reviews/{id}/list", get(reviews::list))
-        .route("/reviews/{id}/meta", get(reviews::meta))
-        .route("/reviews/{id}", post(reviews::create))
-        .route("/reviews/helpful/{id}", put(reviews::helpful))
-        .route("/reviews/report/{id}", put(reviews::report))
-        .route("/qa/questions", get(qa::list_questions).post(qa::create_question))
-        .route("/qa/questions/{id}/answers", get(qa::list_answers).post(qa::create_answer))
-        .route("/qa/questions/{id}/helpful", put(qa::question_helpful))
-        .route("/qa/questions/{id}/report", put(qa::question_report))
-        .route("/qa/answers/{id}/helpful", put(qa::answer_helpful))
-        .route("/qa/answers/{id}/report", put(qa::answer_report))
-        // The 2020 edition's aliases.
-        .route("/qa/{id}", get(qa::list_questions))
-        .route("/qa/{id}/answers", get(qa::list_answers).post(qa::create_answer))
-        .route("/health", get(health))
+    let mut router = Router::new();
+    for endpoint in routes::endpoints() {
+        router = router.route(endpoint.path, endpoint.handler);
+    }
+    router
+        .merge(docs_page())
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -79,6 +67,22 @@ pub fn router(state: AppState, config: &ApiConfig) -> Router {
         }))
         .layer(cors(config))
         .with_state(state)
+}
+
+/// Where the interactive documentation lives; its assets are vendored into the binary.
+pub const DOCS_PATH: &str = "/docs";
+/// Where the OpenAPI document is served.
+pub const OPENAPI_PATH: &str = "/openapi.json";
+
+/// The OpenAPI 3.1 document of every route.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    openapi::document(routes::endpoints())
+}
+
+fn docs_page() -> Router<AppState> {
+    let config =
+        utoipa_swagger_ui::Config::from(OPENAPI_PATH).try_it_out_enabled(true).display_request_duration(true);
+    utoipa_swagger_ui::SwaggerUi::new(DOCS_PATH).url(OPENAPI_PATH, openapi()).config(config).into()
 }
 
 fn cors(config: &ApiConfig) -> CorsLayer {
@@ -95,31 +99,42 @@ fn cors(config: &ApiConfig) -> CorsLayer {
         .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
 }
 
+/// `GET /health`: the process answers.
 async fn health() -> &'static str {
     "ok"
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, then drains in-flight requests.
 /// Every route is also answered under `/api/fec2/{campus}`, the original host's base path that
-/// the FEC front ends hard-code.
+/// the FEC front ends hard-code, and with one trailing slash (see [`normalize_path`]).
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let service = tower::util::MapRequestLayer::new(strip_campus_prefix).layer(router);
+    let service = tower::util::MapRequestLayer::new(normalize_path).layer(router);
     axum::serve(listener, ServiceExt::<Request>::into_make_service(service))
         .with_graceful_shutdown(shutdown)
         .await
 }
 
-/// Rewrites `/api/fec2/{campus}/rest?query` to `/rest?query` before routing.
-fn strip_campus_prefix(mut request: Request) -> Request {
+/// Rewrites the path before routing, keeping the query: `/api/fec2/{campus}/rest` becomes
+/// `/rest`, and one trailing slash is dropped (`/reviews/` is `/reviews`), on every method and
+/// without a redirect, which would lose a POST body and break a CORS preflight. The docs page
+/// keeps its slash: its assets are addressed relative to `/docs/`.
+fn normalize_path(mut request: Request) -> Request {
     let uri = request.uri();
-    let Some(rest) = uri.path().strip_prefix("/api/fec2/") else {
+    let mut path = uri.path();
+    if let Some(rest) = path.strip_prefix("/api/fec2/") {
+        path = rest.find('/').map_or("/", |slash| &rest[slash..]);
+    }
+    let in_docs = path == "/docs/" || path.starts_with("/docs/");
+    if path.len() > 1 && !in_docs {
+        path = path.strip_suffix('/').unwrap_or(path);
+    }
+    if path == uri.path() {
         return request;
-    };
-    let path = rest.find('/').map_or("/", |slash| &rest[slash..]);
+    }
     let target = match uri.query() {
         Some(query) => format!("{path}?{query}"),
         None => path.to_owned(),
@@ -136,7 +151,7 @@ mod tests {
 
     fn rewritten(uri: &str) -> String {
         let request = Request::builder().uri(uri).body(axum::body::Body::empty()).unwrap();
-        strip_campus_prefix(request).uri().to_string()
+        normalize_path(request).uri().to_string()
     }
 
     #[test]
@@ -152,5 +167,24 @@ mod tests {
     #[test]
     fn a_bare_campus_maps_to_the_root() {
         assert_eq!(rewritten("/api/fec2/hr-rfe"), "/");
+        assert_eq!(rewritten("/api/fec2/hr-rfe/"), "/");
+    }
+
+    #[test]
+    fn one_trailing_slash_is_dropped_and_the_query_kept() {
+        assert_eq!(rewritten("/reviews/?product_id=2"), "/reviews?product_id=2");
+        assert_eq!(rewritten("/api/fec2/hr-lax/reviews/meta/?product_id=2"), "/reviews/meta?product_id=2");
+        assert_eq!(rewritten("/qa/questions/"), "/qa/questions");
+    }
+
+    #[test]
+    fn only_one_trailing_slash_is_dropped() {
+        assert_eq!(rewritten("/reviews//"), "/reviews/");
+    }
+
+    #[test]
+    fn the_docs_page_keeps_its_slash() {
+        assert_eq!(rewritten("/docs/"), "/docs/");
+        assert_eq!(rewritten("/docs/swagger-ui.css"), "/docs/swagger-ui.css");
     }
 }

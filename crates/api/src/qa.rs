@@ -1,17 +1,17 @@
 //! Handlers of the Questions & Answers endpoints.
 
 use atelier_core::input::{Email, NewAnswer, NewQuestion, PageRequest, limits};
-use atelier_core::{AnswerId, Flag, FlagTarget, ProductId, QuestionId};
+use atelier_core::{AnswerId, Flag, FlagTarget, InputError, ProductId, QuestionId};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
+use crate::body::Fields;
 use crate::error::{body_field, parameter};
-use crate::extract::{IdSegment, JsonObject, Params, ProductInPath};
+use crate::extract::{Body, IdSegment, Params, ProductInPath};
 use crate::reviews::flag;
-use crate::wire::{AnswerList, QuestionList};
+use crate::wire::{AnswerCreated, AnswerList, QuestionCreated, QuestionList};
 use crate::{ApiError, AppState};
 
 /// `GET /qa/questions?product_id=&page=&count=` and `GET /qa/{product_id}`
@@ -49,37 +49,41 @@ pub(crate) async fn list_answers(
 /// `POST /qa/questions`
 pub(crate) async fn create_question(
     State(app): State<AppState>,
-    JsonObject(fields): JsonObject,
+    Body(fields): Body,
 ) -> Result<Response, ApiError> {
-    let question = body_field((|| {
-        Ok(NewQuestion {
-            product_id: ProductId::from_i64("product_id", fields.integer("product_id")?)?,
-            body: fields.text("body", limits::BODY, true)?,
-            name: fields.text("name", limits::NAME, true)?,
-            email: Email::new("email", fields.string("email")?)?,
-        })
-    })())?;
+    let question = body_field(new_question(&fields))?;
     let id = app.store.add_question(&question).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "question_id": id.get() }))).into_response())
+    Ok((StatusCode::CREATED, Json(QuestionCreated { question_id: id.get() })).into_response())
+}
+
+fn new_question(fields: &Fields) -> Result<NewQuestion, InputError> {
+    Ok(NewQuestion {
+        product_id: ProductId::from_i64("product_id", fields.integer("product_id")?)?,
+        body: fields.text("body", limits::BODY, true)?,
+        name: fields.text("name", limits::NAME, true)?,
+        email: Email::new("email", fields.string("email")?)?,
+    })
 }
 
 /// `POST /qa/questions/{question_id}/answers` and `POST /qa/{question_id}/answers`
 pub(crate) async fn create_answer(
     State(app): State<AppState>,
     IdSegment(id): IdSegment,
-    JsonObject(fields): JsonObject,
+    Body(fields): Body,
 ) -> Result<Response, ApiError> {
     let question = parameter(QuestionId::parse("question_id", &id))?;
-    let answer = body_field((|| {
-        Ok(NewAnswer {
-            body: fields.text("body", limits::BODY, true)?,
-            name: fields.text("name", limits::NAME, true)?,
-            email: Email::new("email", fields.string("email")?)?,
-            photos: fields.photos("photos")?,
-        })
-    })())?;
+    let answer = body_field(new_answer(&fields))?;
     let id = app.store.add_answer(question, &answer).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "answer_id": id.get() }))).into_response())
+    Ok((StatusCode::CREATED, Json(AnswerCreated { answer_id: id.get() })).into_response())
+}
+
+fn new_answer(fields: &Fields) -> Result<NewAnswer, InputError> {
+    Ok(NewAnswer {
+        body: fields.text("body", limits::BODY, true)?,
+        name: fields.text("name", limits::NAME, true)?,
+        email: Email::new("email", fields.string("email")?)?,
+        photos: fields.photos("photos")?,
+    })
 }
 
 /// `PUT /qa/questions/{question_id}/helpful`

@@ -6,12 +6,11 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 use crate::body::Fields;
 use crate::error::{body_field, parameter};
-use crate::extract::{IdSegment, JsonObject, Params, ProductInPath};
-use crate::wire::{ReviewList, WireMeta};
+use crate::extract::{Body, IdSegment, Params, ProductInPath};
+use crate::wire::{ReviewCreated, ReviewList, WireMeta};
 use crate::{ApiError, AppState};
 
 /// `GET /reviews?product_id=&page=&count=&sort=` and `GET /reviews/{product_id}/list`
@@ -48,7 +47,7 @@ pub(crate) async fn meta(
 pub(crate) async fn create(
     State(app): State<AppState>,
     path: ProductInPath,
-    JsonObject(fields): JsonObject,
+    Body(fields): Body,
 ) -> Result<Response, ApiError> {
     let product = match path.0 {
         Some(id) => id,
@@ -58,7 +57,7 @@ pub(crate) async fn create(
     };
     let review = body_field(new_review(product, &fields))?;
     let id = app.store.add_review(&review).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "review_id": id.get() }))).into_response())
+    Ok((StatusCode::CREATED, Json(ReviewCreated { review_id: id.get() })).into_response())
 }
 
 fn new_review(product_id: ProductId, fields: &Fields) -> Result<NewReview, InputError> {

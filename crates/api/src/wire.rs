@@ -1,9 +1,18 @@
 //! The exact JSON shapes of `API.md`, odd value types included: counts in meta are strings,
 //! product ids in responses are strings, dates are ISO 8601 with milliseconds.
+//!
+//! Each type also derives its OpenAPI schema (`ToSchema`), so `/openapi.json` describes the very
+//! types the handlers serialize; the request bodies, read field by field by `body::Fields`, are
+//! described by the `Post*` types at the end, whose examples a test posts as JSON and as a form.
 
 use atelier_core::records::{Answer, Photo, Question, Review, ReviewMeta};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
+use utoipa::openapi::schema::{
+    AdditionalProperties, ArrayBuilder, KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type,
+};
+use utoipa::openapi::{Ref, RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
 
 /// Formats epoch milliseconds as `2019-04-14T00:00:00.000Z`.
 pub(crate) fn iso_date(epoch_ms: i64) -> String {
@@ -47,30 +56,41 @@ impl<V: Serialize> Serialize for Ordered<V> {
     }
 }
 
-/// `GET /reviews`.
-#[derive(Serialize)]
+/// `GET /reviews`: one page of a product's reviews that are not reported.
+#[derive(Serialize, ToSchema)]
 pub(crate) struct ReviewList<'a> {
+    /// The product id, as a string.
     pub product: String,
+    /// The 1-based page served.
     pub page: i64,
+    /// The rows per page used (after the cap of 1000).
     pub count: i64,
     pub results: Vec<WireReview<'a>>,
 }
 
-#[derive(Serialize)]
+/// A review as listed.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Review)]
 pub(crate) struct WireReview<'a> {
     review_id: i64,
+    #[schema(minimum = 1, maximum = 5)]
     rating: i16,
     summary: &'a str,
     recommend: bool,
+    /// The seller's response, or null.
     response: Option<&'a str>,
     body: &'a str,
+    #[schema(value_type = String, format = DateTime)]
     date: String,
     reviewer_name: &'a str,
+    #[schema(minimum = 0)]
     helpfulness: i64,
     photos: Vec<WirePhoto<'a>>,
 }
 
-#[derive(Serialize)]
+/// A photo of a review, or of an answer in `GET /qa/questions/{question_id}/answers`.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Photo)]
 pub(crate) struct WirePhoto<'a> {
     id: i64,
     url: &'a str,
@@ -97,19 +117,78 @@ impl<'a> From<&'a Review> for WireReview<'a> {
     }
 }
 
-/// `GET /reviews/meta`.
-#[derive(Serialize)]
+/// `GET /reviews/meta`: the rating summary of a product, every count a string.
+#[derive(Serialize, ToSchema)]
+#[schema(as = ReviewMeta)]
 pub(crate) struct WireMeta {
+    /// The product id, as a string.
     product_id: String,
+    /// How many reviews gave each number of stars, keys `1` to `5`, always all present.
+    #[schema(schema_with = rating_counts)]
     ratings: Ordered<String>,
+    /// How many reviews do and do not recommend the product, keys `false` and `true`.
+    #[schema(schema_with = recommend_counts)]
     recommended: Ordered<String>,
+    /// Every characteristic of the product by name, rated or not.
+    #[schema(schema_with = characteristic_map)]
     characteristics: Ordered<WireCharacteristic>,
 }
 
-#[derive(Serialize)]
-struct WireCharacteristic {
+/// One characteristic in meta.
+#[derive(Serialize, ToSchema)]
+#[schema(as = CharacteristicAverage)]
+pub(crate) struct WireCharacteristic {
     id: i64,
+    /// The average score with 16 decimal places, or null before the first rating.
+    #[schema(pattern = r"^[1-5]\.[0-9]{16}$")]
     value: Option<String>,
+}
+
+/// An object whose keys are exactly `keys`, each a count as a string of digits.
+fn counts_object(keys: &[&str]) -> Schema {
+    let count = || ObjectBuilder::new().schema_type(Type::String).pattern(Some("^[0-9]+$"));
+    let mut object = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .additional_properties(Some(AdditionalProperties::<Schema>::FreeForm(false)));
+    for key in keys {
+        object = object.property(*key, count()).required(*key);
+    }
+    object.into()
+}
+
+fn rating_counts() -> Schema {
+    counts_object(&["1", "2", "3", "4", "5"])
+}
+
+fn recommend_counts() -> Schema {
+    counts_object(&["false", "true"])
+}
+
+/// An object of any keys whose values are the named component schema.
+fn map_of(component: &str) -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .additional_properties(Some(AdditionalProperties::RefOr(RefOr::Ref(Ref::from_schema_name(
+            component,
+        )))))
+        .into()
+}
+
+fn characteristic_map() -> Schema {
+    map_of(&WireCharacteristic::name())
+}
+
+fn answer_map() -> Schema {
+    map_of(&EmbeddedAnswer::name())
+}
+
+/// The schemas that the map-valued fields above name by reference, which the derive cannot
+/// see; the document registers them beside the rest.
+pub(crate) fn schemas_named_by_maps() -> Vec<(String, RefOr<Schema>)> {
+    vec![
+        (WireCharacteristic::name().into_owned(), WireCharacteristic::schema()),
+        (EmbeddedAnswer::name().into_owned(), EmbeddedAnswer::schema()),
+    ]
 }
 
 impl WireMeta {
@@ -139,31 +218,42 @@ impl WireMeta {
     }
 }
 
-/// `GET /qa/questions`.
-#[derive(Serialize)]
+/// `GET /qa/questions`: one page of a product's questions that are not reported, most helpful
+/// first, each with all its answers that are not reported. No `page` or `count` keys.
+#[derive(Serialize, ToSchema)]
 pub(crate) struct QuestionList<'a> {
+    /// The product id, as a string.
     pub product_id: String,
     pub results: Vec<WireQuestion<'a>>,
 }
 
-#[derive(Serialize)]
+/// A question as listed.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Question)]
 pub(crate) struct WireQuestion<'a> {
     question_id: i64,
     question_body: &'a str,
+    #[schema(value_type = String, format = DateTime)]
     question_date: String,
     asker_name: &'a str,
+    #[schema(minimum = 0)]
     question_helpfulness: i64,
+    /// Always false: reported questions are never listed.
     reported: bool,
+    /// The answers keyed by answer id, most helpful first.
+    #[schema(schema_with = answer_map)]
     answers: Ordered<EmbeddedAnswer<'a>>,
 }
 
 /// An answer inside a question: photos are plain URL strings here, as the live service sent.
-#[derive(Serialize)]
-struct EmbeddedAnswer<'a> {
+#[derive(Serialize, ToSchema)]
+pub(crate) struct EmbeddedAnswer<'a> {
     id: i64,
     body: &'a str,
+    #[schema(value_type = String, format = DateTime)]
     date: String,
     answerer_name: &'a str,
+    #[schema(minimum = 0)]
     helpfulness: i64,
     photos: Vec<&'a str>,
 }
@@ -197,21 +287,29 @@ impl<'a> From<&'a Question> for WireQuestion<'a> {
     }
 }
 
-/// `GET /qa/questions/{id}/answers`.
-#[derive(Serialize)]
+/// `GET /qa/questions/{question_id}/answers`: one page of a question's answers that are not
+/// reported, most helpful first.
+#[derive(Serialize, ToSchema)]
 pub(crate) struct AnswerList<'a> {
+    /// The question id, as a string.
     pub question: String,
+    /// The 1-based page served.
     pub page: i64,
+    /// The rows per page used (after the cap of 1000).
     pub count: i64,
     pub results: Vec<WireAnswer<'a>>,
 }
 
-#[derive(Serialize)]
+/// An answer as listed on its own: photos are `{id, url}` objects here.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Answer)]
 pub(crate) struct WireAnswer<'a> {
     answer_id: i64,
     body: &'a str,
+    #[schema(value_type = String, format = DateTime)]
     date: String,
     answerer_name: &'a str,
+    #[schema(minimum = 0)]
     helpfulness: i64,
     photos: Vec<WirePhoto<'a>>,
 }
@@ -227,6 +325,143 @@ impl<'a> From<&'a Answer> for WireAnswer<'a> {
             photos: photos(&a.photos),
         }
     }
+}
+
+/// `201` to `POST /reviews`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ReviewCreated {
+    pub review_id: i64,
+}
+
+/// `201` to `POST /qa/questions`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct QuestionCreated {
+    pub question_id: i64,
+}
+
+/// `201` to `POST /qa/questions/{question_id}/answers`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AnswerCreated {
+    pub answer_id: i64,
+}
+
+/// Up to five absolute http(s) URLs of at most 2048 characters, without white space.
+fn photo_urls() -> Schema {
+    let url = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .max_length(Some(2048))
+        .pattern(Some(r"^[hH][tT][tT][pP][sS]?://[^/?#\s\x00-\x1f]+[^\s\x00-\x1f]*$"));
+    ArrayBuilder::new().items(url).max_items(Some(5)).into()
+}
+
+/// An integer, or a string of its digits (browser forms send strings).
+fn lenient_integer() -> Schema {
+    OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64))),
+        )
+        .item(ObjectBuilder::new().schema_type(Type::String).pattern(Some("^[0-9]+$")))
+        .into()
+}
+
+/// `true`/`false`, or the same as strings.
+fn lenient_boolean() -> Schema {
+    OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::Boolean))
+        .item(ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["true", "false"])))
+        .into()
+}
+
+/// A map of characteristic id (digits) to a 1-5 score.
+fn scores() -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property_names(Some(ObjectBuilder::new().schema_type(Type::String).pattern(Some("^[0-9]+$"))))
+        .additional_properties(Some(lenient_integer()))
+        .into()
+}
+
+/// `POST /reviews` (and the 2020 `POST /reviews/{product_id}`, where the path names the
+/// product): a JSON object or a url-encoded form (`photos[]=URL`, `characteristics[14]=5`).
+/// Unknown fields are ignored.
+#[derive(ToSchema)]
+#[schema(as = NewReview, example = json!({
+    "product_id": 1, "rating": 5, "summary": "Great", "body": "Fits well and looks good.",
+    "recommend": true, "name": "jackson11", "email": "jackson11@example.com",
+    "photos": ["https://example.com/a.jpg"], "characteristics": {}
+}))]
+#[expect(dead_code, reason = "describes the body that reviews::new_review reads field by field")]
+pub(crate) struct PostReview {
+    /// Required on `POST /reviews`; the 2020 route takes it from the path.
+    #[schema(schema_with = lenient_integer)]
+    product_id: i64,
+    /// 1 to 5.
+    #[schema(schema_with = lenient_integer)]
+    rating: i64,
+    /// Up to 60 characters.
+    #[schema(max_length = 60, pattern = r"^[^\x00]*$")]
+    summary: Option<String>,
+    /// 1 to 1000 characters, not blank.
+    #[schema(max_length = 1000, pattern = r"^[^\x00]*[^\x00\s][^\x00]*$")]
+    body: String,
+    #[schema(schema_with = lenient_boolean)]
+    recommend: bool,
+    /// Up to 60 characters, not blank.
+    #[schema(max_length = 60, pattern = r"^[^\x00]*[^\x00\s][^\x00]*$")]
+    name: String,
+    /// Stored, never returned. Up to 60 characters.
+    #[schema(max_length = 60, pattern = r"^[^@\s\x00]+@[^@\s\x00]+$")]
+    email: String,
+    /// Up to 5 absolute http(s) URLs.
+    #[schema(schema_with = photo_urls)]
+    photos: Option<Vec<String>>,
+    /// Characteristic id to a 1-5 score; each id must be one of the product's, once.
+    #[schema(schema_with = scores)]
+    characteristics: Option<()>,
+}
+
+/// `POST /qa/questions`: a JSON object or a url-encoded form.
+#[derive(ToSchema)]
+#[schema(as = NewQuestion, example = json!({
+    "product_id": 1, "body": "Does it run small?", "name": "jackson11", "email": "jackson11@example.com"
+}))]
+#[expect(dead_code, reason = "describes the body that qa::new_question reads field by field")]
+pub(crate) struct PostQuestion {
+    #[schema(schema_with = lenient_integer)]
+    product_id: i64,
+    /// 1 to 1000 characters, not blank.
+    #[schema(max_length = 1000, pattern = r"^[^\x00]*[^\x00\s][^\x00]*$")]
+    body: String,
+    /// Up to 60 characters, not blank.
+    #[schema(max_length = 60, pattern = r"^[^\x00]*[^\x00\s][^\x00]*$")]
+    name: String,
+    /// Stored, never returned. Up to 60 characters.
+    #[schema(max_length = 60, pattern = r"^[^@\s\x00]+@[^@\s\x00]+$")]
+    email: String,
+}
+
+/// `POST /qa/questions/{question_id}/answers`: a JSON object or a url-encoded form.
+#[derive(ToSchema)]
+#[schema(as = NewAnswer, example = json!({
+    "body": "It runs true to size.", "name": "jackson11", "email": "jackson11@example.com",
+    "photos": ["https://example.com/a.jpg"]
+}))]
+#[expect(dead_code, reason = "describes the body that qa::new_answer reads field by field")]
+pub(crate) struct PostAnswer {
+    /// 1 to 1000 characters, not blank.
+    #[schema(max_length = 1000, pattern = r"^[^\x00]*[^\x00\s][^\x00]*$")]
+    body: String,
+    /// Up to 60 characters, not blank.
+    #[schema(max_length = 60, pattern = r"^[^\x00]*[^\x00\s][^\x00]*$")]
+    name: String,
+    /// Stored, never returned. Up to 60 characters.
+    #[schema(max_length = 60, pattern = r"^[^@\s\x00]+@[^@\s\x00]+$")]
+    email: String,
+    /// Up to 5 absolute http(s) URLs.
+    #[schema(schema_with = photo_urls)]
+    photos: Option<Vec<String>>,
 }
 
 #[cfg(test)]

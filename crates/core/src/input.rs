@@ -118,9 +118,13 @@ impl Rating {
 pub struct Text(String);
 
 impl Text {
-    /// Accepts `value` for `field` if it has at most `max` characters and, when `required`,
-    /// something other than white space.
+    /// Accepts `value` for `field` if it has at most `max` characters, no NUL character and,
+    /// when `required`, something other than white space. NUL is refused because PostgreSQL
+    /// cannot store it in `text`: both stores must answer the same request alike.
     pub fn new(field: &str, value: String, max: usize, required: bool) -> Result<Self, InputError> {
+        if value.contains('\0') {
+            return Err(InputError::new(field, "must not contain the NUL character (U+0000)"));
+        }
         if required && value.trim().is_empty() {
             return Err(InputError::new(field, "must not be empty"));
         }
@@ -372,6 +376,13 @@ mod tests {
     #[test]
     fn length_is_counted_in_characters_not_bytes() {
         assert!(Text::new("summary", "é".repeat(60), limits::SUMMARY, false).is_ok());
+    }
+
+    #[test]
+    fn a_text_with_a_nul_character_is_rejected() {
+        let err = Text::new("summary", "nice\0shoes".into(), limits::SUMMARY, false).unwrap_err();
+        assert_eq!(err.field, "summary");
+        assert!(Email::new("email", "a\0@example.com".into()).is_err());
     }
 
     #[test]

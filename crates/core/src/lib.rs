@@ -14,4 +14,4 @@ pub mod store;
 
 pub use error::{InputError, StoreError};
 pub use ids::{AnswerId, CharacteristicId, ProductId, QuestionId, ReviewId};
-pub use store::{Flag, FlagTarget, Store};
+pub use store::{Flag, FlagTarget, MAX_HELPFULNESS, Store};

@@ -19,10 +19,15 @@ pub enum FlagTarget {
     Answer(AnswerId),
 }
 
+/// The largest helpful count: the column is a 32-bit integer in both schemas, the importer
+/// refuses a larger value, and a vote on a row already there is accepted and leaves the count at
+/// the maximum (no overflow error on one store and silent growth on the other).
+pub const MAX_HELPFULNESS: i64 = i32::MAX as i64;
+
 /// What a PUT does to its target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flag {
-    /// Adds exactly one to its helpfulness, also under concurrency.
+    /// Adds exactly one to its helpfulness, also under concurrency, up to [`MAX_HELPFULNESS`].
     Helpful,
     /// Hides it from every list; it is kept, and still counted in review meta.
     Report,

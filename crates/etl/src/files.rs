@@ -10,6 +10,7 @@
 //! booleans and empty or `null` responses) and rejects, with a reason, any value that does not
 //! parse or is out of range.
 
+use atelier_core::MAX_HELPFULNESS;
 use atelier_core::load::{
     CharacteristicReviewRow, CharacteristicRow, PhotoRow, PostRow, ProductRow, ReviewRow,
 };
@@ -261,7 +262,13 @@ impl<'r> Fields<'r> {
     }
 
     fn str(&self, i: usize) -> Result<&'r str, Reason> {
-        std::str::from_utf8(self.raw(i)).map_err(|_| format!("{} is not valid UTF-8", self.columns[i]))
+        let text = std::str::from_utf8(self.raw(i))
+            .map_err(|_| format!("{} is not valid UTF-8", self.columns[i]))?;
+        // PostgreSQL cannot store NUL in text, and the API refuses it: one rule for every path in.
+        if text.contains('\0') {
+            return Err(format!("{} contains the NUL character", self.columns[i]));
+        }
+        Ok(text)
     }
 
     /// A positive integer id.
@@ -384,7 +391,7 @@ pub fn read_review(f: &Fields<'_>) -> Result<ReviewRow, Reason> {
         reviewer_name: f.text(8)?,
         reviewer_email: f.email(9)?,
         response: f.nullable_text(10)?,
-        helpfulness: f.int_in(11, 0..=i64::from(i32::MAX))? as i32,
+        helpfulness: f.int_in(11, 0..=MAX_HELPFULNESS)? as i32,
     })
 }
 
@@ -413,7 +420,7 @@ pub fn read_post(f: &Fields<'_>) -> Result<PostRow, Reason> {
         author_name: f.text(4)?,
         author_email: f.email(5)?,
         reported: f.boolean(6)?,
-        helpfulness: f.int_in(7, 0..=i64::from(i32::MAX))? as i32,
+        helpfulness: f.int_in(7, 0..=MAX_HELPFULNESS)? as i32,
     })
 }
 

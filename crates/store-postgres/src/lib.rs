@@ -159,23 +159,27 @@ impl Store for PgStore {
     }
 
     async fn flag(&self, target: FlagTarget, flag: Flag) -> Result<(), StoreError> {
-        // Each statement is a primary-key update; a single UPDATE never loses a vote.
+        // Each statement is a primary-key update; a single UPDATE never loses a vote. A vote
+        // saturates at MAX_HELPFULNESS (2147483647) instead of overflowing the integer column.
         let (sql, id) = match (target, flag) {
-            (FlagTarget::Review(id), Flag::Helpful) => {
-                ("UPDATE reviews SET helpfulness = helpfulness + 1 WHERE id = $1", id.get())
-            }
+            (FlagTarget::Review(id), Flag::Helpful) => (
+                "UPDATE reviews SET helpfulness = LEAST(helpfulness, 2147483646) + 1 WHERE id = $1",
+                id.get(),
+            ),
             (FlagTarget::Review(id), Flag::Report) => {
                 ("UPDATE reviews SET reported = true WHERE id = $1", id.get())
             }
-            (FlagTarget::Question(id), Flag::Helpful) => {
-                ("UPDATE questions SET helpfulness = helpfulness + 1 WHERE id = $1", id.get())
-            }
+            (FlagTarget::Question(id), Flag::Helpful) => (
+                "UPDATE questions SET helpfulness = LEAST(helpfulness, 2147483646) + 1 WHERE id = $1",
+                id.get(),
+            ),
             (FlagTarget::Question(id), Flag::Report) => {
                 ("UPDATE questions SET reported = true WHERE id = $1", id.get())
             }
-            (FlagTarget::Answer(id), Flag::Helpful) => {
-                ("UPDATE answers SET helpfulness = helpfulness + 1 WHERE id = $1", id.get())
-            }
+            (FlagTarget::Answer(id), Flag::Helpful) => (
+                "UPDATE answers SET helpfulness = LEAST(helpfulness, 2147483646) + 1 WHERE id = $1",
+                id.get(),
+            ),
             (FlagTarget::Answer(id), Flag::Report) => {
                 ("UPDATE answers SET reported = true WHERE id = $1", id.get())
             }

@@ -121,20 +121,20 @@ impl Store for SqliteStore {
 
 /// Adds a helpful vote or a report flag. One UPDATE, so concurrent votes never lose a count.
 fn flag_row(conn: &mut rusqlite::Connection, target: FlagTarget, flag: Flag) -> Result<(), StoreError> {
-    // Each statement is a primary-key update.
+    // Each statement is a primary-key update. A vote saturates at MAX_HELPFULNESS (2147483647).
     let (sql, id) = match (target, flag) {
         (FlagTarget::Review(id), Flag::Helpful) => {
-            ("UPDATE reviews SET helpfulness = helpfulness + 1 WHERE id = ?1", id.get())
+            ("UPDATE reviews SET helpfulness = min(helpfulness, 2147483646) + 1 WHERE id = ?1", id.get())
         }
         (FlagTarget::Review(id), Flag::Report) => ("UPDATE reviews SET reported = 1 WHERE id = ?1", id.get()),
         (FlagTarget::Question(id), Flag::Helpful) => {
-            ("UPDATE questions SET helpfulness = helpfulness + 1 WHERE id = ?1", id.get())
+            ("UPDATE questions SET helpfulness = min(helpfulness, 2147483646) + 1 WHERE id = ?1", id.get())
         }
         (FlagTarget::Question(id), Flag::Report) => {
             ("UPDATE questions SET reported = 1 WHERE id = ?1", id.get())
         }
         (FlagTarget::Answer(id), Flag::Helpful) => {
-            ("UPDATE answers SET helpfulness = helpfulness + 1 WHERE id = ?1", id.get())
+            ("UPDATE answers SET helpfulness = min(helpfulness, 2147483646) + 1 WHERE id = ?1", id.get())
         }
         (FlagTarget::Answer(id), Flag::Report) => ("UPDATE answers SET reported = 1 WHERE id = ?1", id.get()),
     };

@@ -49,6 +49,27 @@ impl TestApp {
         Self::read(request.send().await).await
     }
 
+    /// POSTs a url-encoded form (`a=1&b[]=2`) to `path`.
+    pub async fn post_form(&self, path: &str, form: &str) -> (u16, Value) {
+        self.send(reqwest::Method::POST, path, Some("application/x-www-form-urlencoded"), form.to_owned())
+            .await
+    }
+
+    /// Sends `body` with `method` and, when given, a content type.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> (u16, Value) {
+        let mut request = self.client.request(method, self.url(path)).body(body);
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        Self::read(request.send().await).await
+    }
+
     /// POSTs `body` as JSON to `path`.
     pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
         self.post_raw(path, body.to_string()).await

@@ -1,11 +1,14 @@
 //! The HTTP API end to end, against both stores, plus the binary itself.
 
 mod cli;
+mod clients;
 mod errors;
 mod import;
 mod qa;
 mod reviews;
 mod statements;
+mod tools;
+mod twins;
 
 use atelier_testkit::{Fixture, TestApp, TestStore, fixture_batch};
 use serde_json::Value;
