@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand};
 
 /// Atelier: the Ratings & Reviews and Questions & Answers APIs of an e-commerce catalogue.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(version)]
 struct Cli {
     #[command(flatten)]
     telemetry: telemetry::TelemetryOptions,

@@ -4,6 +4,8 @@
 use std::time::Instant;
 
 use anyhow::Context;
+use atelier_core::input::{MAX_COUNT, PageRequest, ReviewSort};
+use atelier_core::{ProductId, QuestionId, Store};
 use atelier_etl::generate::{self, Plan, Proportions};
 use clap::Args;
 
@@ -51,18 +53,44 @@ pub async fn run(options: QuickstartOptions) -> anyhow::Result<()> {
     } else {
         say(format_args!("reusing the catalogue in {}", options.db.display()));
     }
+    let (product, question) = showcase(store.as_ref(), options.products).await?;
     let listener = bind(&options.http).await?;
     let base = format!("http://{}", listener.local_addr()?);
     let mut banner = format!("Atelier is serving the demo catalogue on {base}. Try:");
     for path in [
-        "/reviews?product_id=2&sort=newest&count=3",
-        "/reviews/meta?product_id=2",
-        "/qa/questions?product_id=2",
-        "/api/fec2/hr-rfe/reviews/meta?product_id=2",
+        format!("/reviews?product_id={product}&sort=newest&count=3"),
+        format!("/reviews/meta?product_id={product}"),
+        format!("/qa/questions?product_id={product}"),
+        format!("/qa/questions/{question}/answers"),
+        format!("/api/fec2/hr-rfe/reviews/meta?product_id={product}"),
     ] {
         banner.push_str(&format!("\n  curl '{base}{path}'"));
     }
+    banner.push_str(&format!(
+        "\nEvery endpoint, tried from a browser: {base}{}  (OpenAPI 3.1: {base}{})",
+        atelier_api::DOCS_PATH,
+        atelier_api::OPENAPI_PATH
+    ));
     banner.push_str("\nPress Ctrl-C to stop.");
     say(banner);
     serve(store, listener, &options.http).await
+}
+
+/// The first product whose examples show everything: a review with photos, and a question with
+/// answers (returned too). A newcomer's first Q&A call then shows data, not an empty list.
+async fn showcase(store: &dyn Store, products: i64) -> anyhow::Result<(ProductId, QuestionId)> {
+    let page = PageRequest::new(1, MAX_COUNT).context("a valid page")?;
+    for raw in 1..=products.clamp(1, 1000) {
+        let product = ProductId::new_unchecked(raw);
+        let reviews =
+            store.reviews(product, ReviewSort::Newest, page).await.context("failed to read reviews")?;
+        if !reviews.iter().any(|review| !review.photos.is_empty()) {
+            continue;
+        }
+        let questions = store.questions(product, page).await.context("failed to read questions")?;
+        if let Some(question) = questions.iter().find(|question| !question.answers.is_empty()) {
+            return Ok((product, question.id));
+        }
+    }
+    anyhow::bail!("no product among the first thousand has reviews with photos and answered questions")
 }

@@ -16,7 +16,7 @@ impl Drop for Running {
 }
 
 /// Starts `atelier quickstart` on port 0 and returns it with every line it printed up to and
-/// including the line naming its address, and that address.
+/// including "Press Ctrl-C to stop.", and the address it serves on.
 fn quickstart(db: &std::path::Path) -> (Running, Vec<String>, String) {
     let child = Command::new(BIN)
         .args(["quickstart", "--products", "300", "--listen", "127.0.0.1:0", "--db"])
@@ -28,18 +28,23 @@ fn quickstart(db: &std::path::Path) -> (Running, Vec<String>, String) {
     let mut running = Running(child);
     let stdout = running.0.stdout.take().expect("stdout is piped");
     let mut lines = Vec::new();
-    let mut reader = BufReader::new(stdout).lines();
-    for line in reader.by_ref() {
+    let mut address = None;
+    for line in BufReader::new(stdout).lines() {
         let line = line.expect("failed to read the output");
-        lines.push(line.clone());
         // "Atelier is serving the demo catalogue on http://127.0.0.1:PORT. Try:"
         if let Some(rest) = line.strip_prefix("Atelier is serving") {
+            address =
+                Some(rest.split("http://").nth(1).unwrap_or_default().trim_end_matches(". Try:").to_owned());
+        }
+        let done = line.starts_with("Press Ctrl-C");
+        lines.push(line);
+        if done {
             let address =
-                rest.split("http://").nth(1).unwrap_or_default().trim_end_matches(". Try:").to_owned();
+                address.unwrap_or_else(|| panic!("quickstart never said where it serves: {lines:?}"));
             return (running, lines, address);
         }
     }
-    panic!("quickstart never said where it serves: {lines:?}");
+    panic!("quickstart stopped printing before its banner ended: {lines:?}");
 }
 
 #[test]
@@ -106,6 +111,46 @@ async fn quickstart_serves_a_demo_catalogue_and_reuses_it_on_a_second_run() {
     assert!(lines.iter().any(|l| l.starts_with("reusing the catalogue")), "{lines:?}");
     let again = get_json(&format!("http://{address}/reviews/meta?product_id=2")).await;
     assert_eq!(again, meta, "the same catalogue is served");
+}
+
+#[tokio::test]
+async fn the_quickstart_examples_show_photos_answers_and_the_docs() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_running, lines, address) = quickstart(&dir.path().join("demo.db"));
+    let urls: Vec<&str> =
+        lines.iter().filter_map(|l| l.trim().strip_prefix("curl '")?.strip_suffix('\'')).collect();
+    assert_eq!(urls.len(), 5, "{lines:?}");
+    let reviews = get_json(urls[0]).await;
+    let photos =
+        reviews["results"].as_array().unwrap().iter().any(|r| !r["photos"].as_array().unwrap().is_empty());
+    assert!(photos, "the first example shows a review with photos: {reviews}");
+    let questions = get_json(urls[2]).await;
+    let answered = questions["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|q| !q["answers"].as_object().unwrap().is_empty());
+    assert!(answered, "the example product has answered questions: {questions}");
+    let answers = get_json(urls[3]).await;
+    assert!(!answers["results"].as_array().unwrap().is_empty(), "{answers}");
+    let docs =
+        lines.iter().find(|l| l.contains("/docs")).unwrap_or_else(|| panic!("no docs link: {lines:?}"));
+    assert!(docs.contains(&format!("http://{address}/docs")) && docs.contains("/openapi.json"), "{docs}");
+    let page = reqwest::get(format!("http://{address}/docs/")).await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+}
+
+#[test]
+fn help_lists_every_subcommand() {
+    let output = Command::new(BIN).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(help.starts_with("Atelier: the Ratings & Reviews and Questions & Answers APIs"), "{help}");
+    for command in ["serve", "quickstart", "migrate", "generate", "import"] {
+        assert!(
+            help.lines().any(|l| l.trim_start().starts_with(command)),
+            "{command} is missing from:\n{help}"
+        );
+    }
 }
 
 #[test]
