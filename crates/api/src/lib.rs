@@ -7,6 +7,7 @@
 mod body;
 mod error;
 mod extract;
+mod flags;
 mod form;
 mod openapi;
 mod qa;

@@ -1,7 +1,7 @@
 //! Handlers of the Questions & Answers endpoints.
 
 use atelier_core::input::{Email, NewAnswer, NewQuestion, PageRequest, limits};
-use atelier_core::{AnswerId, Flag, FlagTarget, InputError, ProductId, QuestionId};
+use atelier_core::{InputError, ProductId, QuestionId};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -10,7 +10,6 @@ use axum::response::{IntoResponse, Response};
 use crate::body::Fields;
 use crate::error::{body_field, parameter};
 use crate::extract::{Body, IdSegment, Params, ProductInPath};
-use crate::reviews::flag;
 use crate::wire::{AnswerCreated, AnswerList, QuestionCreated, QuestionList};
 use crate::{ApiError, AppState};
 
@@ -84,36 +83,4 @@ fn new_answer(fields: &Fields) -> Result<NewAnswer, InputError> {
         email: Email::new("email", fields.string("email")?)?,
         photos: fields.photos("photos")?,
     })
-}
-
-/// `PUT /qa/questions/{question_id}/helpful`
-pub(crate) async fn question_helpful(
-    State(app): State<AppState>,
-    IdSegment(id): IdSegment,
-) -> Result<StatusCode, ApiError> {
-    flag(&app, FlagTarget::Question(parameter(QuestionId::parse("question_id", &id))?), Flag::Helpful).await
-}
-
-/// `PUT /qa/questions/{question_id}/report`
-pub(crate) async fn question_report(
-    State(app): State<AppState>,
-    IdSegment(id): IdSegment,
-) -> Result<StatusCode, ApiError> {
-    flag(&app, FlagTarget::Question(parameter(QuestionId::parse("question_id", &id))?), Flag::Report).await
-}
-
-/// `PUT /qa/answers/{answer_id}/helpful`
-pub(crate) async fn answer_helpful(
-    State(app): State<AppState>,
-    IdSegment(id): IdSegment,
-) -> Result<StatusCode, ApiError> {
-    flag(&app, FlagTarget::Answer(parameter(AnswerId::parse("answer_id", &id))?), Flag::Helpful).await
-}
-
-/// `PUT /qa/answers/{answer_id}/report`
-pub(crate) async fn answer_report(
-    State(app): State<AppState>,
-    IdSegment(id): IdSegment,
-) -> Result<StatusCode, ApiError> {
-    flag(&app, FlagTarget::Answer(parameter(AnswerId::parse("answer_id", &id))?), Flag::Report).await
 }

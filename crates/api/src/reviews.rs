@@ -1,7 +1,7 @@
 //! Handlers of the Ratings & Reviews endpoints.
 
 use atelier_core::input::{Email, NewReview, PageRequest, ReviewSort, limits};
-use atelier_core::{Flag, FlagTarget, InputError, ProductId, ReviewId};
+use atelier_core::{InputError, ProductId};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::body::Fields;
 use crate::error::{body_field, parameter};
-use crate::extract::{Body, IdSegment, Params, ProductInPath};
+use crate::extract::{Body, Params, ProductInPath};
 use crate::wire::{ReviewCreated, ReviewList, WireMeta};
 use crate::{ApiError, AppState};
 
@@ -72,26 +72,4 @@ fn new_review(product_id: ProductId, fields: &Fields) -> Result<NewReview, Input
         photos: fields.photos("photos")?,
         characteristics: fields.characteristics("characteristics")?,
     })
-}
-
-/// `PUT /reviews/{review_id}/helpful` and `PUT /reviews/helpful/{review_id}`
-pub(crate) async fn helpful(
-    State(app): State<AppState>,
-    IdSegment(id): IdSegment,
-) -> Result<StatusCode, ApiError> {
-    flag(&app, FlagTarget::Review(parameter(ReviewId::parse("review_id", &id))?), Flag::Helpful).await
-}
-
-/// `PUT /reviews/{review_id}/report` and `PUT /reviews/report/{review_id}`
-pub(crate) async fn report(
-    State(app): State<AppState>,
-    IdSegment(id): IdSegment,
-) -> Result<StatusCode, ApiError> {
-    flag(&app, FlagTarget::Review(parameter(ReviewId::parse("review_id", &id))?), Flag::Report).await
-}
-
-/// Applies a helpful vote or a report and answers 204.
-pub(crate) async fn flag(app: &AppState, target: FlagTarget, flag: Flag) -> Result<StatusCode, ApiError> {
-    app.store.flag(target, flag).await?;
-    Ok(StatusCode::NO_CONTENT)
 }

@@ -7,12 +7,14 @@
 use axum::handler::Handler;
 use axum::routing::{self, MethodRouter};
 
+use crate::flags::{self, Row};
 use crate::openapi::Doc;
 use crate::wire::{
     AnswerCreated, AnswerList, PostAnswer, PostQuestion, PostReview, QuestionCreated, QuestionList,
     ReviewCreated, ReviewList, WireMeta,
 };
 use crate::{AppState, health, qa, reviews};
+use atelier_core::Flag;
 
 /// The methods the API serves (CORS preflights and HEAD are answered by the layers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,8 +41,9 @@ impl Endpoint {
         Self { method: Method::Post, path, handler: routing::post(handler), doc }
     }
 
-    fn put<H: Handler<T, AppState>, T: 'static>(path: &'static str, handler: H, doc: Doc) -> Self {
-        Self { method: Method::Put, path, handler: routing::put(handler), doc }
+    /// A helpful or report PUT: the route comes from [`flags::put`].
+    fn flag(path: &'static str, row: Row, flag: Flag, doc: Doc) -> Self {
+        Self { method: Method::Put, path, handler: flags::put(row, flag), doc }
     }
 }
 
@@ -63,7 +66,7 @@ fn new_review(doc: Doc) -> Doc {
         .error(404, "No such product")
 }
 
-fn flag(doc: Doc, id: &str, what: &str) -> Doc {
+fn flag_doc(doc: Doc, id: &str, what: &str) -> Doc {
     doc.path_id(id, what).no_content("Done").error(404, "No such row")
 }
 
@@ -102,15 +105,17 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
                  included. A product without reviews gets zeros.",
             )),
         ),
-        Endpoint::put(
+        Endpoint::flag(
             "/reviews/{review_id}/helpful",
-            reviews::helpful,
-            flag(Doc::new(REVIEWS, "Mark a review helpful"), "review_id", "The review."),
+            Row::Review,
+            Flag::Helpful,
+            flag_doc(Doc::new(REVIEWS, "Mark a review helpful"), "review_id", "The review."),
         ),
-        Endpoint::put(
+        Endpoint::flag(
             "/reviews/{review_id}/report",
-            reviews::report,
-            flag(Doc::new(REVIEWS, "Report a review (hides it from lists)"), "review_id", "The review."),
+            Row::Review,
+            Flag::Report,
+            flag_doc(Doc::new(REVIEWS, "Report a review (hides it from lists)"), "review_id", "The review."),
         ),
         Endpoint::get(
             "/qa/questions",
@@ -135,25 +140,29 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
             qa::create_answer,
             new_answer(Doc::new(QA, "Answer a question")),
         ),
-        Endpoint::put(
+        Endpoint::flag(
             "/qa/questions/{question_id}/helpful",
-            qa::question_helpful,
-            flag(Doc::new(QA, "Mark a question helpful"), "question_id", "The question."),
+            Row::Question,
+            Flag::Helpful,
+            flag_doc(Doc::new(QA, "Mark a question helpful"), "question_id", "The question."),
         ),
-        Endpoint::put(
+        Endpoint::flag(
             "/qa/questions/{question_id}/report",
-            qa::question_report,
-            flag(Doc::new(QA, "Report a question (hides it from lists)"), "question_id", "The question."),
+            Row::Question,
+            Flag::Report,
+            flag_doc(Doc::new(QA, "Report a question (hides it from lists)"), "question_id", "The question."),
         ),
-        Endpoint::put(
+        Endpoint::flag(
             "/qa/answers/{answer_id}/helpful",
-            qa::answer_helpful,
-            flag(Doc::new(QA, "Mark an answer helpful"), "answer_id", "The answer."),
+            Row::Answer,
+            Flag::Helpful,
+            flag_doc(Doc::new(QA, "Mark an answer helpful"), "answer_id", "The answer."),
         ),
-        Endpoint::put(
+        Endpoint::flag(
             "/qa/answers/{answer_id}/report",
-            qa::answer_report,
-            flag(Doc::new(QA, "Report an answer (hides it from lists)"), "answer_id", "The answer."),
+            Row::Answer,
+            Flag::Report,
+            flag_doc(Doc::new(QA, "Report an answer (hides it from lists)"), "answer_id", "The answer."),
         ),
         Endpoint::get("/health", health, Doc::new(SERVICE, "Liveness").text("`ok`")),
         // The 2020 edition's routes: the same handlers, the product or row in the path.
@@ -172,15 +181,17 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
             reviews::create,
             new_review(Doc::new(LEGACY, "Add a review").path_id("product_id", "The product reviewed.")),
         ),
-        Endpoint::put(
+        Endpoint::flag(
             "/reviews/helpful/{review_id}",
-            reviews::helpful,
-            flag(Doc::new(LEGACY, "Mark a review helpful"), "review_id", "The review."),
+            Row::Review,
+            Flag::Helpful,
+            flag_doc(Doc::new(LEGACY, "Mark a review helpful"), "review_id", "The review."),
         ),
-        Endpoint::put(
+        Endpoint::flag(
             "/reviews/report/{review_id}",
-            reviews::report,
-            flag(Doc::new(LEGACY, "Report a review"), "review_id", "The review."),
+            Row::Review,
+            Flag::Report,
+            flag_doc(Doc::new(LEGACY, "Report a review"), "review_id", "The review."),
         ),
         Endpoint::get(
             "/qa/{product_id}",
