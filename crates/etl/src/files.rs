@@ -480,6 +480,20 @@ mod tests {
     }
 
     #[test]
+    fn a_nul_character_in_text_is_rejected() {
+        let err = review("1,1,5,1596080481467,\"s\",\"b\0dy\",true,false,\"n\",\"e\",null,0").unwrap_err();
+        assert!(err.contains("body contains the NUL character"), "{err}");
+    }
+
+    #[test]
+    fn a_helpfulness_beyond_32_bits_is_rejected() {
+        let max = review(r#"1,1,5,1596080481467,"s","b",true,false,"n","e",null,2147483647"#).unwrap();
+        assert_eq!(i64::from(max.helpfulness), MAX_HELPFULNESS);
+        let err = review(r#"1,1,5,1596080481467,"s","b",true,false,"n","e",null,2147483648"#).unwrap_err();
+        assert!(err.contains("helpfulness"), "{err}");
+    }
+
+    #[test]
     fn a_wrong_column_count_is_rejected() {
         let err = review("1,1,5,1596080481467").unwrap_err();
         assert!(err.contains("expected 12 columns, found 4"), "{err}");
