@@ -349,9 +349,9 @@ pub(crate) struct AnswerCreated {
 fn photo_urls() -> Schema {
     let url = ObjectBuilder::new()
         .schema_type(Type::String)
-        .max_length(Some(2048))
+        .max_length(Some(atelier_core::input::limits::URL))
         .pattern(Some(r"^[hH][tT][tT][pP][sS]?://[^/?#\s\x00-\x1f]+[^\s\x00-\x1f]*$"));
-    ArrayBuilder::new().items(url).max_items(Some(5)).into()
+    ArrayBuilder::new().items(url).max_items(Some(atelier_core::input::limits::PHOTOS)).into()
 }
 
 /// An integer, or a string of its digits (browser forms send strings).
@@ -466,7 +466,36 @@ pub(crate) struct PostAnswer {
 
 #[cfg(test)]
 mod tests {
+    use atelier_core::input::limits;
+
     use super::*;
+
+    /// The documented limits are literals in the attributes above; this keeps them equal to
+    /// the limits `core::input` enforces.
+    #[test]
+    fn the_documented_body_limits_are_the_enforced_ones() {
+        let property = |schema: RefOr<Schema>, key: &str, rule: &str| {
+            let json = serde_json::to_value(schema).unwrap();
+            json["properties"][key][rule].as_u64().unwrap_or_else(|| panic!("{key}.{rule} in {json}"))
+        };
+        let cases = [
+            (PostReview::schema(), "summary", "maxLength", limits::SUMMARY),
+            (PostReview::schema(), "body", "maxLength", limits::BODY),
+            (PostReview::schema(), "name", "maxLength", limits::NAME),
+            (PostReview::schema(), "email", "maxLength", limits::EMAIL),
+            (PostReview::schema(), "photos", "maxItems", limits::PHOTOS),
+            (PostQuestion::schema(), "body", "maxLength", limits::BODY),
+            (PostQuestion::schema(), "name", "maxLength", limits::NAME),
+            (PostQuestion::schema(), "email", "maxLength", limits::EMAIL),
+            (PostAnswer::schema(), "body", "maxLength", limits::BODY),
+            (PostAnswer::schema(), "name", "maxLength", limits::NAME),
+            (PostAnswer::schema(), "email", "maxLength", limits::EMAIL),
+            (PostAnswer::schema(), "photos", "maxItems", limits::PHOTOS),
+        ];
+        for (schema, key, rule, limit) in cases {
+            assert_eq!(property(schema, key, rule), limit as u64, "{key}.{rule}");
+        }
+    }
 
     #[test]
     fn the_epoch_is_formatted_with_milliseconds() {
