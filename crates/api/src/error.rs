@@ -59,7 +59,7 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid(input) => Self::InvalidBody(input),
             StoreError::Conflict(message) => Self::Conflict(message),
             StoreError::Unavailable(message) => Self::Unavailable(message),
-            StoreError::Internal(message) => Self::Internal(message),
+            StoreError::Internal(message) | StoreError::Config(message) => Self::Internal(message),
         }
     }
 }

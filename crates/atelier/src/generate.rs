@@ -29,6 +29,9 @@ pub struct GenerateOptions {
     /// With --into: empty the store first if it holds data (otherwise such a store is refused).
     #[arg(long, requires = "into")]
     replace: bool,
+    /// With --into: connections to the store (a load writes through one; readers need none).
+    #[arg(long, env = "ATELIER_POOL_SIZE", default_value_t = 2, requires = "into")]
+    pub(crate) pool_size: usize,
     /// Worker threads; the output is the same for any number.
     #[arg(long, env = "ATELIER_THREADS", default_value_t = default_threads())]
     threads: usize,
@@ -98,7 +101,7 @@ pub async fn run(options: GenerateOptions) -> anyhow::Result<()> {
                 .with_context(|| format!("failed to write the CSV files into {}", dir.display()))?
         }
         (None, Some(url)) => {
-            let target = StoreOptions { database_url: url, pool_size: 2 };
+            let target = StoreOptions { database_url: url, pool_size: options.pool_size };
             let store = target.open_for_loading().await?;
             generate::into_store(store.as_ref(), plan, options.replace)
                 .await

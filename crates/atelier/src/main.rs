@@ -56,4 +56,21 @@ mod tests {
     fn the_command_line_is_well_formed() {
         super::Cli::command().debug_assert();
     }
+
+    #[test]
+    fn quickstart_and_generate_take_the_pool_size() {
+        use clap::Parser;
+        let parse = |args: &[&str]| super::Cli::try_parse_from(args).unwrap().command;
+        let super::Command::Quickstart(quickstart) = parse(&["atelier", "quickstart", "--pool-size", "3"])
+        else {
+            panic!("not quickstart")
+        };
+        assert_eq!(quickstart.pool_size, 3);
+        let super::Command::Generate(generate) =
+            parse(&["atelier", "generate", "--into", "sqlite://x.db", "--pool-size", "5"])
+        else {
+            panic!("not generate")
+        };
+        assert_eq!(generate.pool_size, 5);
+    }
 }

@@ -22,6 +22,9 @@ pub struct QuickstartOptions {
     /// Products in the demo catalogue (used only when the store is new).
     #[arg(long, env = "ATELIER_PRODUCTS", default_value_t = 10_000)]
     products: i64,
+    /// SQLite reader connections serving the demo.
+    #[arg(long, env = "ATELIER_POOL_SIZE", default_value_t = 8)]
+    pub(crate) pool_size: usize,
     /// The demo catalogue's seed.
     #[arg(long, env = "ATELIER_SEED", default_value_t = 42)]
     seed: u64,
@@ -30,7 +33,8 @@ pub struct QuickstartOptions {
 }
 
 pub async fn run(options: QuickstartOptions) -> anyhow::Result<()> {
-    let settings = StoreOptions { database_url: DatabaseUrl::Sqlite(options.db.clone()), pool_size: 8 };
+    let settings =
+        StoreOptions { database_url: DatabaseUrl::Sqlite(options.db.clone()), pool_size: options.pool_size };
     let store = settings.open_for_loading().await?;
     if store.is_empty().await? {
         say(format_args!(

@@ -34,6 +34,10 @@ pub enum StoreError {
     /// The write conflicts with the store's state, e.g. a bulk load into a store that holds data.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The store is configured wrongly (a database URL that does not parse): an operator's
+    /// mistake found at start-up, never a client's bad input.
+    #[error("bad store configuration: {0}")]
+    Config(String),
     /// The database cannot be reached or is overloaded; worth retrying later.
     #[error("store unavailable: {0}")]
     Unavailable(String),

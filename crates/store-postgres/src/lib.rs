@@ -42,7 +42,7 @@ impl PgStore {
     /// until the first query.
     pub fn connect(url: &str, pool_size: usize) -> Result<Self, StoreError> {
         let config = tokio_postgres::Config::from_str(url)
-            .map_err(|e| StoreError::Invalid(atelier_core::InputError::new("database_url", e)))?;
+            .map_err(|e| StoreError::Config(format!("the PostgreSQL URL does not parse: {e}")))?;
         let manager =
             Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager)
@@ -198,5 +198,16 @@ impl Store for PgStore {
 
     async fn bulk_loader(&self, replace: bool) -> Result<Box<dyn BulkLoader>, StoreError> {
         load::PgLoader::start(self.client().await?, replace).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_url_that_does_not_parse_is_a_configuration_error_not_bad_input() {
+        let err = PgStore::connect("postgres://postgres@127.0.0.1:notaport/db", 1).err().expect("refused");
+        assert!(matches!(err, StoreError::Config(_)), "{err:?}");
     }
 }
