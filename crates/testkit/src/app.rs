@@ -20,10 +20,15 @@ impl TestApp {
     /// Serves `store` on `127.0.0.1:0`. The listener is bound before this returns, so the
     /// first request needs no waiting.
     pub async fn spawn(store: Arc<dyn Store>) -> Self {
+        Self::spawn_with(store, &ApiConfig::default()).await
+    }
+
+    /// Serves `store` with the HTTP settings `config` (CORS origins, ...).
+    pub async fn spawn_with(store: Arc<dyn Store>, config: &ApiConfig) -> Self {
         let listener =
             tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("failed to bind a test port");
         let base = format!("http://{}", listener.local_addr().expect("a bound listener has an address"));
-        let router = atelier_api::router(AppState { store }, &ApiConfig::default());
+        let router = atelier_api::router(AppState { store }, config);
         let (shutdown, stopped) = oneshot::channel::<()>();
         tokio::spawn(atelier_api::serve(listener, router, async {
             let _ = stopped.await;

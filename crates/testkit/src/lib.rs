@@ -6,11 +6,13 @@
 //! PostgreSQL fails the test; it is never skipped.
 
 mod app;
+mod failing;
 mod fixtures;
 mod proxy;
 mod stores;
 
 pub use app::TestApp;
+pub use failing::{FailingStore, Failure, SECRET_DETAIL};
 pub use fixtures::{Fixture, fixture_batch};
 pub use proxy::StatementCounter;
 pub use stores::{TestStore, postgres_admin_url};

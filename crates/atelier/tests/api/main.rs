@@ -3,6 +3,7 @@
 mod cli;
 mod clients;
 mod errors;
+mod failures;
 mod import;
 mod qa;
 mod reviews;

@@ -1,0 +1,76 @@
+//! A store that fails every call the same way, so tests reach the 500 and 503 paths that a
+//! healthy database never takes.
+
+use async_trait::async_trait;
+use atelier_core::input::{NewAnswer, NewQuestion, NewReview, PageRequest, ReviewSort};
+use atelier_core::load::BulkLoader;
+use atelier_core::records::{Answer, Question, Review, ReviewMeta};
+use atelier_core::{AnswerId, Flag, FlagTarget, ProductId, QuestionId, ReviewId, Store, StoreError};
+
+/// How every call of a [`FailingStore`] fails.
+#[derive(Debug, Clone, Copy)]
+pub enum Failure {
+    /// `StoreError::Internal` carrying a detail that must never reach a client.
+    Internal,
+    /// `StoreError::Unavailable`, as when the database is down.
+    Unavailable,
+}
+
+/// A store whose every call fails with its [`Failure`].
+#[derive(Debug, Clone, Copy)]
+pub struct FailingStore(pub Failure);
+
+/// The detail an internal failure carries: tests assert it never appears in a response.
+pub const SECRET_DETAIL: &str = "relation \"reviews\" is corrupted at block 7";
+
+impl FailingStore {
+    fn fail<T>(&self) -> Result<T, StoreError> {
+        Err(match self.0 {
+            Failure::Internal => StoreError::Internal(SECRET_DETAIL.to_owned()),
+            Failure::Unavailable => StoreError::Unavailable(SECRET_DETAIL.to_owned()),
+        })
+    }
+}
+
+#[async_trait]
+impl Store for FailingStore {
+    async fn reviews(&self, _: ProductId, _: ReviewSort, _: PageRequest) -> Result<Vec<Review>, StoreError> {
+        self.fail()
+    }
+
+    async fn review_meta(&self, _: ProductId) -> Result<ReviewMeta, StoreError> {
+        self.fail()
+    }
+
+    async fn add_review(&self, _: &NewReview) -> Result<ReviewId, StoreError> {
+        self.fail()
+    }
+
+    async fn questions(&self, _: ProductId, _: PageRequest) -> Result<Vec<Question>, StoreError> {
+        self.fail()
+    }
+
+    async fn answers(&self, _: QuestionId, _: PageRequest) -> Result<Vec<Answer>, StoreError> {
+        self.fail()
+    }
+
+    async fn add_question(&self, _: &NewQuestion) -> Result<QuestionId, StoreError> {
+        self.fail()
+    }
+
+    async fn add_answer(&self, _: QuestionId, _: &NewAnswer) -> Result<AnswerId, StoreError> {
+        self.fail()
+    }
+
+    async fn flag(&self, _: FlagTarget, _: Flag) -> Result<(), StoreError> {
+        self.fail()
+    }
+
+    async fn is_empty(&self) -> Result<bool, StoreError> {
+        self.fail()
+    }
+
+    async fn bulk_loader(&self, _: bool) -> Result<Box<dyn BulkLoader>, StoreError> {
+        self.fail()
+    }
+}
