@@ -37,12 +37,9 @@ pub(crate) fn to_object(bytes: &[u8]) -> Result<Map<String, Value>, String> {
                 continue;
             }
         };
-        match (slot, sub) {
-            (slot @ Slot::Scalar(_), None) => {
-                let Slot::Scalar(first) = std::mem::replace(slot, Slot::List(Vec::new())) else {
-                    unreachable!("matched as a scalar just above")
-                };
-                *slot = Slot::List(vec![first, value.into_owned()]);
+        match (&mut *slot, sub) {
+            (Slot::Scalar(first), None) => {
+                *slot = Slot::List(vec![std::mem::take(first), value.into_owned()])
             }
             (Slot::List(items), None | Some("")) => items.push(value.into_owned()),
             (Slot::Entries(entries), Some(sub)) if !sub.is_empty() => {

@@ -52,12 +52,16 @@ pub struct ApiConfig {
 /// `/api/fec2/{campus}` prefix and the trailing-slash rule (see [`serve`]), plus the OpenAPI
 /// document at `/openapi.json` and its interactive page at `/docs`.
 pub fn router(state: AppState, config: &ApiConfig) -> Router {
+    // One pass over the table: each entry's handler goes to the router, its description to
+    // the document.
     let mut router = Router::new();
+    let mut docs = Vec::new();
     for endpoint in routes::endpoints() {
         router = router.route(endpoint.path, endpoint.handler);
+        docs.push((endpoint.method, endpoint.path, endpoint.doc));
     }
     router
-        .merge(docs_page())
+        .merge(docs_page(openapi::document(docs)))
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -75,15 +79,11 @@ pub const DOCS_PATH: &str = "/docs";
 /// Where the OpenAPI document is served.
 pub const OPENAPI_PATH: &str = "/openapi.json";
 
-/// The OpenAPI 3.1 document of every route.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    openapi::document(routes::endpoints())
-}
-
-fn docs_page() -> Router<AppState> {
+/// `/openapi.json` serving `document`, and the Swagger UI page reading it at `/docs`.
+fn docs_page(document: utoipa::openapi::OpenApi) -> Router<AppState> {
     let config =
         utoipa_swagger_ui::Config::from(OPENAPI_PATH).try_it_out_enabled(true).display_request_duration(true);
-    utoipa_swagger_ui::SwaggerUi::new(DOCS_PATH).url(OPENAPI_PATH, openapi()).config(config).into()
+    utoipa_swagger_ui::SwaggerUi::new(DOCS_PATH).url(OPENAPI_PATH, document).config(config).into()
 }
 
 fn cors(config: &ApiConfig) -> CorsLayer {
@@ -129,8 +129,7 @@ fn normalize_path(mut request: Request) -> Request {
     if let Some(rest) = path.strip_prefix("/api/fec2/") {
         path = rest.find('/').map_or("/", |slash| &rest[slash..]);
     }
-    let in_docs = path == "/docs/" || path.starts_with("/docs/");
-    if path.len() > 1 && !in_docs {
+    if path.len() > 1 && !path.starts_with("/docs/") {
         path = path.strip_suffix('/').unwrap_or(path);
     }
     if path == uri.path() {

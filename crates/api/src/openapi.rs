@@ -16,8 +16,6 @@ use utoipa::openapi::{
     Required, ResponseBuilder, Schema,
 };
 
-use crate::routes::Endpoint;
-
 /// One operation's description, built up by the route table.
 pub(crate) struct Doc {
     operation: OperationBuilder,
@@ -179,20 +177,15 @@ fn positive_integer() -> Schema {
         .into()
 }
 
-/// The document for `endpoints`: one path item per route, every named schema in components,
-/// and the `/api/fec2/{campus}` prefix as a second server.
-pub(crate) fn document(endpoints: Vec<Endpoint>) -> OpenApi {
+/// The document for the route table's `(method, path, description)` entries: one path item per
+/// route, every named schema in components, and the `/api/fec2/{campus}` prefix as a second
+/// server.
+pub(crate) fn document(endpoints: impl IntoIterator<Item = (HttpMethod, &'static str, Doc)>) -> OpenApi {
     let mut paths = PathsBuilder::new().build();
     let mut components = ComponentsBuilder::new().schemas_from_iter(crate::wire::schemas_named_by_maps());
-    for endpoint in endpoints {
-        let method = match endpoint.method {
-            crate::routes::Method::Get => HttpMethod::Get,
-            crate::routes::Method::Post => HttpMethod::Post,
-            crate::routes::Method::Put => HttpMethod::Put,
-        };
-        let id = operation_id(&endpoint);
-        let (operation, schemas) = endpoint.doc.finish(id);
-        paths.add_path_operation(endpoint.path, vec![method], operation);
+    for (method, path, doc) in endpoints {
+        let (operation, schemas) = doc.finish(operation_id(&method, path));
+        paths.add_path_operation(path, vec![method], operation);
         for (name, schema) in schemas {
             components = components.schema(name, schema);
         }
@@ -226,21 +219,19 @@ pub(crate) fn document(endpoints: Vec<Endpoint>) -> OpenApi {
         .build()
 }
 
-/// `get_reviews_review_id_helpful`-style ids: unique per method and path, stable across builds.
-fn operation_id(endpoint: &Endpoint) -> String {
-    let method = match endpoint.method {
-        crate::routes::Method::Get => "get",
-        crate::routes::Method::Post => "post",
-        crate::routes::Method::Put => "put",
+/// `put_reviews_review_id_helpful`-style ids: unique per method and path, stable across builds.
+fn operation_id(method: &HttpMethod, path: &str) -> String {
+    let words: Vec<&str> =
+        path.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let verb = match method {
+        HttpMethod::Get => "get",
+        HttpMethod::Post => "post",
+        HttpMethod::Put => "put",
+        HttpMethod::Delete => "delete",
+        HttpMethod::Options => "options",
+        HttpMethod::Head => "head",
+        HttpMethod::Patch => "patch",
+        HttpMethod::Trace => "trace",
     };
-    let path: String = endpoint
-        .path
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect::<String>()
-        .split('_')
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join("_");
-    format!("{method}_{path}")
+    format!("{verb}_{}", words.join("_"))
 }

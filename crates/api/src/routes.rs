@@ -6,6 +6,7 @@
 
 use axum::handler::Handler;
 use axum::routing::{self, MethodRouter};
+use utoipa::openapi::path::HttpMethod;
 
 use crate::flags::{self, Row};
 use crate::openapi::Doc;
@@ -16,17 +17,9 @@ use crate::wire::{
 use crate::{AppState, health, qa, reviews};
 use atelier_core::Flag;
 
-/// The methods the API serves (CORS preflights and HEAD are answered by the layers).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Method {
-    Get,
-    Post,
-    Put,
-}
-
-/// One method on one path.
+/// One method on one path (CORS preflights and HEAD are answered by the layers).
 pub(crate) struct Endpoint {
-    pub method: Method,
+    pub method: HttpMethod,
     pub path: &'static str,
     pub handler: MethodRouter<AppState>,
     pub doc: Doc,
@@ -34,16 +27,16 @@ pub(crate) struct Endpoint {
 
 impl Endpoint {
     fn get<H: Handler<T, AppState>, T: 'static>(path: &'static str, handler: H, doc: Doc) -> Self {
-        Self { method: Method::Get, path, handler: routing::get(handler), doc }
+        Self { method: HttpMethod::Get, path, handler: routing::get(handler), doc }
     }
 
     fn post<H: Handler<T, AppState>, T: 'static>(path: &'static str, handler: H, doc: Doc) -> Self {
-        Self { method: Method::Post, path, handler: routing::post(handler), doc }
+        Self { method: HttpMethod::Post, path, handler: routing::post(handler), doc }
     }
 
     /// A helpful or report PUT: the route comes from [`flags::put`].
     fn flag(path: &'static str, row: Row, flag: Flag, doc: Doc) -> Self {
-        Self { method: Method::Put, path, handler: flags::put(row, flag), doc }
+        Self { method: HttpMethod::Put, path, handler: flags::put(row, flag), doc }
     }
 }
 

@@ -3,24 +3,7 @@
 use atelier_testkit::{TestApp, for_each_store};
 use serde_json::{Value, json};
 
-use super::app_with_fixture;
-
-fn review() -> Value {
-    json!({
-        "product_id": 1, "rating": 4, "summary": "Nice", "body": "Fits well.", "recommend": true,
-        "name": "jackson11", "email": "jackson11@example.com", "photos": [], "characteristics": {"1": 5}
-    })
-}
-
-fn with(mut body: Value, key: &str, value: Value) -> Value {
-    body[key] = value;
-    body
-}
-
-fn without(mut body: Value, key: &str) -> Value {
-    body.as_object_mut().unwrap().remove(key);
-    body
-}
+use super::{app_with_fixture, review, with, without};
 
 /// Asserts an error response: the status, the JSON body, and the field it names (if any).
 fn assert_error(case: &str, (status, body): (u16, Value), expected_status: u16, field: Option<&str>) {

@@ -20,6 +20,26 @@ pub async fn app_with_fixture(test: &TestStore) -> (TestApp, Fixture) {
     (TestApp::spawn(test.store.clone()).await, fixture)
 }
 
+/// A valid review of fixture product 1, to break one field at a time.
+pub fn review() -> Value {
+    serde_json::json!({
+        "product_id": 1, "rating": 4, "summary": "Nice", "body": "Fits well.", "recommend": true,
+        "name": "jackson11", "email": "jackson11@example.com", "photos": [], "characteristics": {"1": 5}
+    })
+}
+
+/// `body` with `key` set to `value`.
+pub fn with(mut body: Value, key: &str, value: Value) -> Value {
+    body[key] = value;
+    body
+}
+
+/// `body` without `key`.
+pub fn without(mut body: Value, key: &str) -> Value {
+    body.as_object_mut().unwrap().remove(key);
+    body
+}
+
 /// The keys of a JSON object, in order.
 pub fn keys(value: &Value) -> Vec<&str> {
     value.as_object().unwrap_or_else(|| panic!("not an object: {value}")).keys().map(String::as_str).collect()
