@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
-use atelier_etl::generate::{self, Counts, Plan, Proportions};
+use atelier_core::tables::{Counts, Table};
+use atelier_etl::generate::{self, Plan, Proportions};
 use clap::Args;
 
 use crate::output::say;
@@ -115,18 +116,14 @@ pub async fn run(options: GenerateOptions) -> anyhow::Result<()> {
 
 /// Prints what was generated and how fast.
 pub fn print_counts(counts: &Counts, seconds: f64) {
+    let tables: Vec<String> = Table::ALL
+        .iter()
+        .map(|&t| format!("{} {}", counts[t], t.describe().name.replace('_', " ")))
+        .collect();
     say(format_args!(
-        "generated {} rows in {seconds:.1}s ({:.0} rows/s): {} products, {} reviews, {} review photos, \
-         {} characteristics, {} characteristic ratings, {} questions, {} answers, {} answer photos",
+        "generated {} rows in {seconds:.1}s ({:.0} rows/s): {}",
         counts.total(),
         counts.total() as f64 / seconds.max(1e-9),
-        counts.products,
-        counts.reviews,
-        counts.review_photos,
-        counts.characteristics,
-        counts.characteristic_reviews,
-        counts.questions,
-        counts.answers,
-        counts.answer_photos
+        tables.join(", ")
     ));
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use atelier_etl::import::{self, ImportOptions as Options, ImportReport};
+use atelier_etl::import::{self, ImportReport, ImportSettings};
 use clap::Args;
 
 use crate::output::say;
@@ -31,7 +31,7 @@ pub struct ImportOptions {
 
 pub async fn run(options: ImportOptions) -> anyhow::Result<()> {
     let store = options.store.open_for_loading().await?;
-    let settings = Options {
+    let settings = ImportSettings {
         dir: options.dir.clone(),
         replace: options.replace,
         rejects: options.rejects.clone(),
@@ -50,7 +50,7 @@ fn summary(report: &ImportReport, options: &ImportOptions) -> String {
         format!("{:<28} {:>12} {:>10} {:>9} {:>12}\n", "file", "loaded", "rejected", "seconds", "rows/s");
     for file in &report.files {
         let name = file.path.as_ref().and_then(|p| p.file_name()).map_or_else(
-            || format!("({}: absent)", file.table.file_name()),
+            || format!("({}: absent)", file.table.describe().file()),
             |n| n.to_string_lossy().into_owned(),
         );
         let rate = if file.seconds > 0.0 { file.loaded as f64 / file.seconds } else { 0.0 };

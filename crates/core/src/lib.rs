@@ -6,11 +6,13 @@
 //! its driver's errors once into the neutral [`StoreError`].
 
 pub mod error;
+pub mod fold;
 pub mod ids;
 pub mod input;
 pub mod load;
 pub mod records;
 pub mod store;
+pub mod tables;
 
 pub use error::{InputError, StoreError};
 pub use ids::{AnswerId, CharacteristicId, ProductId, QuestionId, ReviewId};

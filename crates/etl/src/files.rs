@@ -1,5 +1,5 @@
-//! The eight CSV files of the original dataset: names, headers, and how each row is written
-//! and read.
+//! The CSV files of the original dataset: how each row is written and read. Their names,
+//! headers and column rules come from the table descriptions (`atelier_core::tables`).
 //!
 //! Writing reproduces the 2021+ files exactly: text always quoted with `""` for a quote,
 //! 13-digit epoch-millisecond dates, `true/false` in reviews.csv and `0/1` in questions.csv and
@@ -11,112 +11,10 @@
 //! parse or is out of range.
 
 use atelier_core::MAX_HELPFULNESS;
-use atelier_core::load::{
-    CharacteristicReviewRow, CharacteristicRow, PhotoRow, PostRow, ProductRow, ReviewRow,
-};
+use atelier_core::tables::{Column, FlagStyle, Kind, Row, Rows, Table, Value};
 
-/// One of the eight files, in load order: every file's parents come before it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Table {
-    /// `product.csv`.
-    Products,
-    /// `characteristics.csv`.
-    Characteristics,
-    /// `reviews.csv`.
-    Reviews,
-    /// `reviews_photos.csv`.
-    ReviewPhotos,
-    /// `characteristic_reviews.csv` (`characteristics_reviews.csv` in the 2020 edition).
-    CharacteristicReviews,
-    /// `questions.csv`.
-    Questions,
-    /// `answers.csv`.
-    Answers,
-    /// `answers_photos.csv`.
-    AnswerPhotos,
-}
-
-impl Table {
-    /// Every table in load order.
-    pub const ALL: [Self; 8] = [
-        Self::Products,
-        Self::Characteristics,
-        Self::Reviews,
-        Self::ReviewPhotos,
-        Self::CharacteristicReviews,
-        Self::Questions,
-        Self::Answers,
-        Self::AnswerPhotos,
-    ];
-
-    /// The file name written, and the first one looked for when reading.
-    pub const fn file_name(self) -> &'static str {
-        match self {
-            Self::Products => "product.csv",
-            Self::Characteristics => "characteristics.csv",
-            Self::Reviews => "reviews.csv",
-            Self::ReviewPhotos => "reviews_photos.csv",
-            Self::CharacteristicReviews => "characteristic_reviews.csv",
-            Self::Questions => "questions.csv",
-            Self::Answers => "answers.csv",
-            Self::AnswerPhotos => "answers_photos.csv",
-        }
-    }
-
-    /// Other names the file has had.
-    pub const fn other_names(self) -> &'static [&'static str] {
-        match self {
-            Self::CharacteristicReviews => &["characteristics_reviews.csv"],
-            Self::Products => &["products.csv"],
-            _ => &[],
-        }
-    }
-
-    /// The header line's columns.
-    pub const fn columns(self) -> &'static [&'static str] {
-        match self {
-            Self::Products => &["id", "name", "slogan", "description", "category", "default_price"],
-            Self::Characteristics => &["id", "product_id", "name"],
-            Self::Reviews => &[
-                "id",
-                "product_id",
-                "rating",
-                "date",
-                "summary",
-                "body",
-                "recommend",
-                "reported",
-                "reviewer_name",
-                "reviewer_email",
-                "response",
-                "helpfulness",
-            ],
-            Self::ReviewPhotos => &["id", "review_id", "url"],
-            Self::CharacteristicReviews => &["id", "characteristic_id", "review_id", "value"],
-            Self::Questions => &[
-                "id",
-                "product_id",
-                "body",
-                "date_written",
-                "asker_name",
-                "asker_email",
-                "reported",
-                "helpful",
-            ],
-            Self::Answers => &[
-                "id",
-                "question_id",
-                "body",
-                "date_written",
-                "answerer_name",
-                "answerer_email",
-                "reported",
-                "helpful",
-            ],
-            Self::AnswerPhotos => &["id", "answer_id", "url"],
-        }
-    }
-}
+/// The most columns a table has; a test checks every description against it.
+const MAX_COLUMNS: usize = 16;
 
 // ----------------------------------------------------------------------------------------
 // Writing
@@ -136,101 +34,51 @@ fn text(out: &mut Vec<u8>, value: &str) {
     out.push(b'"');
 }
 
-fn sep(out: &mut Vec<u8>) {
-    out.push(b',');
-}
-
 /// Appends the header line of `table`.
 pub fn write_header(out: &mut Vec<u8>, table: Table) {
-    out.extend_from_slice(table.columns().join(",").as_bytes());
-    out.push(b'\n');
-}
-
-/// Appends a `product.csv` line.
-pub fn write_product(out: &mut Vec<u8>, r: &ProductRow) {
-    int(out, r.id);
-    for field in [&r.name, &r.slogan, &r.description, &r.category] {
-        sep(out);
-        text(out, field);
+    for (i, header) in table.describe().headers().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(header.as_bytes());
     }
-    sep(out);
-    out.extend_from_slice(r.default_price.as_bytes());
     out.push(b'\n');
 }
 
-/// Appends a `characteristics.csv` line.
-pub fn write_characteristic(out: &mut Vec<u8>, r: &CharacteristicRow) {
-    int(out, r.id);
-    sep(out);
-    int(out, r.product_id);
-    sep(out);
-    text(out, &r.name);
-    out.push(b'\n');
-}
-
-/// Appends a `reviews.csv` line.
-pub fn write_review(out: &mut Vec<u8>, r: &ReviewRow) {
-    for value in [r.id, r.product_id, i64::from(r.rating), r.date_ms] {
-        int(out, value);
-        sep(out);
+/// Appends every row of `rows` as a line of its table's file.
+pub fn write_rows(out: &mut Vec<u8>, rows: &dyn Rows) {
+    let columns = rows.table().describe().columns;
+    let mut values = Vec::with_capacity(columns.len());
+    for index in 0..rows.len() {
+        values.clear();
+        rows.push_values(index, &mut values);
+        write_line(out, columns, &values);
     }
-    text(out, &r.summary);
-    sep(out);
-    text(out, &r.body);
-    sep(out);
-    out.extend_from_slice(if r.recommend { b"true," } else { b"false," });
-    out.extend_from_slice(if r.reported { b"true," } else { b"false," });
-    text(out, &r.reviewer_name);
-    sep(out);
-    text(out, &r.reviewer_email);
-    sep(out);
-    match &r.response {
-        Some(response) => text(out, response),
-        None => out.extend_from_slice(b"null"),
+}
+
+/// Appends one row as a line of its table's file.
+pub fn write_row<R: Row>(out: &mut Vec<u8>, row: &R) {
+    let mut values = Vec::with_capacity(MAX_COLUMNS);
+    row.push_values(&mut values);
+    write_line(out, R::TABLE.describe().columns, &values);
+}
+
+/// One line: integers bare, text quoted, booleans in the file's style, a price bare, and the
+/// bare token `null` for an absent value.
+fn write_line(out: &mut Vec<u8>, columns: &[Column], values: &[Value<'_>]) {
+    for (i, (column, value)) in columns.iter().zip(values).enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        match (*value, column.kind) {
+            (Value::Int(value), _) => int(out, value),
+            (Value::Bool(value), Kind::Flag(FlagStyle::Digits)) => out.push(if value { b'1' } else { b'0' }),
+            (Value::Bool(value), _) => out.extend_from_slice(if value { b"true" } else { b"false" }),
+            (Value::Text(value), Kind::Price) => out.extend_from_slice(value.as_bytes()),
+            (Value::Text(value), _) => text(out, value),
+            (Value::Null, _) => out.extend_from_slice(b"null"),
+        }
     }
-    sep(out);
-    int(out, i64::from(r.helpfulness));
-    out.push(b'\n');
-}
-
-/// Appends a `reviews_photos.csv` or `answers_photos.csv` line.
-pub fn write_photo(out: &mut Vec<u8>, r: &PhotoRow) {
-    int(out, r.id);
-    sep(out);
-    int(out, r.owner_id);
-    sep(out);
-    text(out, &r.url);
-    out.push(b'\n');
-}
-
-/// Appends a `characteristic_reviews.csv` line.
-pub fn write_characteristic_review(out: &mut Vec<u8>, r: &CharacteristicReviewRow) {
-    int(out, r.id);
-    sep(out);
-    int(out, r.characteristic_id);
-    sep(out);
-    int(out, r.review_id);
-    sep(out);
-    int(out, i64::from(r.value));
-    out.push(b'\n');
-}
-
-/// Appends a `questions.csv` or `answers.csv` line.
-pub fn write_post(out: &mut Vec<u8>, r: &PostRow) {
-    int(out, r.id);
-    sep(out);
-    int(out, r.parent_id);
-    sep(out);
-    text(out, &r.body);
-    sep(out);
-    int(out, r.date_ms);
-    sep(out);
-    text(out, &r.author_name);
-    sep(out);
-    text(out, &r.author_email);
-    sep(out);
-    out.extend_from_slice(if r.reported { b"1," } else { b"0," });
-    int(out, i64::from(r.helpfulness));
     out.push(b'\n');
 }
 
@@ -240,99 +88,68 @@ pub fn write_post(out: &mut Vec<u8>, r: &PostRow) {
 /// Why a row was rejected.
 pub type Reason = String;
 
-/// The fields of one CSV record, with the column names for messages.
-pub struct Fields<'r> {
-    record: &'r csv::ByteRecord,
-    columns: &'static [&'static str],
+/// Parses one record of `R`'s file, checking every value against its column's rule.
+pub fn read_row<R: Row>(record: &csv::ByteRecord) -> Result<R, Reason> {
+    let columns = R::TABLE.describe().columns;
+    if record.len() != columns.len() {
+        return Err(format!("expected {} columns, found {}", columns.len(), record.len()));
+    }
+    let mut values = [Value::Null; MAX_COLUMNS];
+    for (i, column) in columns.iter().enumerate() {
+        values[i] = read_value(column, record.get(i).unwrap_or_default())?;
+    }
+    R::from_values(&values[..columns.len()])
+        .ok_or_else(|| format!("the values do not fit a {} row", R::TABLE.describe().noun))
 }
 
-impl<'r> Fields<'r> {
-    /// Wraps `record`, checking that it has exactly the columns of `table`.
-    pub fn new(record: &'r csv::ByteRecord, table: Table) -> Result<Self, Reason> {
-        let columns = table.columns();
-        if record.len() == columns.len() {
-            Ok(Self { record, columns })
-        } else {
-            Err(format!("expected {} columns, found {}", columns.len(), record.len()))
+/// One field as the value its column holds.
+fn read_value<'r>(column: &Column, raw: &'r [u8]) -> Result<Value<'r>, Reason> {
+    let name = column.header;
+    let text = std::str::from_utf8(raw).map_err(|_| format!("{name} is not valid UTF-8"))?;
+    // PostgreSQL cannot store NUL in text, and the API refuses it: one rule for every path in.
+    if text.contains('\0') {
+        return Err(format!("{name} contains the NUL character"));
+    }
+    let trimmed = text.trim();
+    let int_in = |range: std::ops::RangeInclusive<i64>| match trimmed.parse::<i64>() {
+        Ok(value) if range.contains(&value) => Ok(Value::Int(value)),
+        Ok(value) => Err(format!("{name} is out of range {}..={}: {value}", range.start(), range.end())),
+        Err(_) => Err(format!("{name} is not an integer: {trimmed:?}")),
+    };
+    match column.kind {
+        Kind::Id | Kind::Parent(_) => match trimmed.parse::<i64>() {
+            Ok(id) if id > 0 => Ok(Value::Int(id)),
+            _ => Err(format!("{name} is not a positive integer id: {trimmed:?}")),
+        },
+        Kind::Stars => int_in(1..=5),
+        Kind::Votes => int_in(0..=MAX_HELPFULNESS),
+        Kind::Date => read_date(trimmed)
+            .map(Value::Int)
+            .ok_or_else(|| format!("{name} is neither epoch milliseconds nor YYYY-MM-DD: {trimmed:?}")),
+        // `true`/`false` or `1`/`0` (either edition), in any case.
+        Kind::Flag(_) if trimmed.eq_ignore_ascii_case("true") || trimmed == "1" => Ok(Value::Bool(true)),
+        Kind::Flag(_) if trimmed.eq_ignore_ascii_case("false") || trimmed == "0" => Ok(Value::Bool(false)),
+        Kind::Flag(_) => Err(format!("{name} is not a boolean: {trimmed:?}")),
+        Kind::Text => Ok(Value::Text(text)),
+        // The bare `null` (or an empty field) means none.
+        Kind::OptionalText if text.is_empty() || text == "null" => Ok(Value::Null),
+        Kind::OptionalText => Ok(Value::Text(text)),
+        // Never returned, so `null` is kept as an empty address rather than refused.
+        Kind::Email if text == "null" => Ok(Value::Text("")),
+        Kind::Email => Ok(Value::Text(text)),
+        Kind::Price if trimmed.parse::<f64>().is_ok_and(|p| p.is_finite() && p >= 0.0) => {
+            Ok(Value::Text(trimmed))
         }
+        Kind::Price => Err(format!("{name} is not a price: {trimmed:?}")),
     }
+}
 
-    fn raw(&self, i: usize) -> &'r [u8] {
-        self.record.get(i).unwrap_or_default()
+/// Epoch milliseconds, or a `YYYY-MM-DD` date (the 2020 edition) at midnight UTC.
+fn read_date(raw: &str) -> Option<i64> {
+    if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) {
+        return raw.parse().ok();
     }
-
-    fn str(&self, i: usize) -> Result<&'r str, Reason> {
-        let text = std::str::from_utf8(self.raw(i))
-            .map_err(|_| format!("{} is not valid UTF-8", self.columns[i]))?;
-        // PostgreSQL cannot store NUL in text, and the API refuses it: one rule for every path in.
-        if text.contains('\0') {
-            return Err(format!("{} contains the NUL character", self.columns[i]));
-        }
-        Ok(text)
-    }
-
-    /// A positive integer id.
-    pub fn id(&self, i: usize) -> Result<i64, Reason> {
-        let raw = self.str(i)?.trim();
-        match raw.parse::<i64>() {
-            Ok(id) if id > 0 => Ok(id),
-            _ => Err(format!("{} is not a positive integer id: {raw:?}", self.columns[i])),
-        }
-    }
-
-    /// An integer in `range`.
-    pub fn int_in(&self, i: usize, range: std::ops::RangeInclusive<i64>) -> Result<i64, Reason> {
-        let raw = self.str(i)?.trim();
-        match raw.parse::<i64>() {
-            Ok(value) if range.contains(&value) => Ok(value),
-            Ok(value) => Err(format!(
-                "{} is out of range {}..={}: {value}",
-                self.columns[i],
-                range.start(),
-                range.end()
-            )),
-            Err(_) => Err(format!("{} is not an integer: {raw:?}", self.columns[i])),
-        }
-    }
-
-    /// `true`/`false` or `1`/`0` (either edition), in any case.
-    pub fn boolean(&self, i: usize) -> Result<bool, Reason> {
-        let raw = self.str(i)?.trim();
-        if raw.eq_ignore_ascii_case("true") || raw == "1" {
-            Ok(true)
-        } else if raw.eq_ignore_ascii_case("false") || raw == "0" {
-            Ok(false)
-        } else {
-            Err(format!("{} is not a boolean: {raw:?}", self.columns[i]))
-        }
-    }
-
-    /// Epoch milliseconds, or a `YYYY-MM-DD` date (the 2020 edition) at midnight UTC.
-    pub fn date(&self, i: usize) -> Result<i64, Reason> {
-        let raw = self.str(i)?.trim();
-        if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) {
-            return raw.parse().map_err(|_| format!("{} is too large: {raw}", self.columns[i]));
-        }
-        parse_day(raw).ok_or_else(|| {
-            format!("{} is neither epoch milliseconds nor YYYY-MM-DD: {raw:?}", self.columns[i])
-        })
-    }
-
-    /// Text, as written.
-    pub fn text(&self, i: usize) -> Result<String, Reason> {
-        self.str(i).map(str::to_owned)
-    }
-
-    /// Text where the bare `null` (or an empty field) means none.
-    pub fn nullable_text(&self, i: usize) -> Result<Option<String>, Reason> {
-        let raw = self.str(i)?;
-        Ok((!raw.is_empty() && raw != "null").then(|| raw.to_owned()))
-    }
-
-    /// An email: never returned, so `null` is kept as an empty address rather than refused.
-    pub fn email(&self, i: usize) -> Result<String, Reason> {
-        Ok(self.nullable_text(i)?.unwrap_or_default())
-    }
+    parse_day(raw)
 }
 
 /// `YYYY-MM-DD` (optionally followed by a time, which is ignored) as epoch milliseconds.
@@ -356,76 +173,10 @@ fn parse_day(raw: &str) -> Option<i64> {
     Some((era * 146_097 + doe - 719_468) * 86_400_000)
 }
 
-/// Parses a `product.csv` record.
-pub fn read_product(f: &Fields<'_>) -> Result<ProductRow, Reason> {
-    let price = f.str(5)?.trim();
-    if price.parse::<f64>().map_or(true, |p| !p.is_finite() || p < 0.0) {
-        return Err(format!("default_price is not a price: {price:?}"));
-    }
-    Ok(ProductRow {
-        id: f.id(0)?,
-        name: f.text(1)?,
-        slogan: f.text(2)?,
-        description: f.text(3)?,
-        category: f.text(4)?,
-        default_price: price.to_owned(),
-    })
-}
-
-/// Parses a `characteristics.csv` record.
-pub fn read_characteristic(f: &Fields<'_>) -> Result<CharacteristicRow, Reason> {
-    Ok(CharacteristicRow { id: f.id(0)?, product_id: f.id(1)?, name: f.text(2)? })
-}
-
-/// Parses a `reviews.csv` record.
-pub fn read_review(f: &Fields<'_>) -> Result<ReviewRow, Reason> {
-    Ok(ReviewRow {
-        id: f.id(0)?,
-        product_id: f.id(1)?,
-        rating: f.int_in(2, 1..=5)? as i16,
-        date_ms: f.date(3)?,
-        summary: f.text(4)?,
-        body: f.text(5)?,
-        recommend: f.boolean(6)?,
-        reported: f.boolean(7)?,
-        reviewer_name: f.text(8)?,
-        reviewer_email: f.email(9)?,
-        response: f.nullable_text(10)?,
-        helpfulness: f.int_in(11, 0..=MAX_HELPFULNESS)? as i32,
-    })
-}
-
-/// Parses a `reviews_photos.csv` or `answers_photos.csv` record.
-pub fn read_photo(f: &Fields<'_>) -> Result<PhotoRow, Reason> {
-    Ok(PhotoRow { id: f.id(0)?, owner_id: f.id(1)?, url: f.text(2)? })
-}
-
-/// Parses a `characteristic_reviews.csv` record.
-pub fn read_characteristic_review(f: &Fields<'_>) -> Result<CharacteristicReviewRow, Reason> {
-    Ok(CharacteristicReviewRow {
-        id: f.id(0)?,
-        characteristic_id: f.id(1)?,
-        review_id: f.id(2)?,
-        value: f.int_in(3, 1..=5)? as i16,
-    })
-}
-
-/// Parses a `questions.csv` or `answers.csv` record.
-pub fn read_post(f: &Fields<'_>) -> Result<PostRow, Reason> {
-    Ok(PostRow {
-        id: f.id(0)?,
-        parent_id: f.id(1)?,
-        body: f.text(2)?,
-        date_ms: f.date(3)?,
-        author_name: f.text(4)?,
-        author_email: f.email(5)?,
-        reported: f.boolean(6)?,
-        helpfulness: f.int_in(7, 0..=MAX_HELPFULNESS)? as i32,
-    })
-}
-
 #[cfg(test)]
 mod tests {
+    use atelier_core::tables::{QuestionRow, ReviewRow};
+
     use super::*;
 
     fn record(line: &str) -> csv::ByteRecord {
@@ -434,8 +185,39 @@ mod tests {
     }
 
     fn review(line: &str) -> Result<ReviewRow, Reason> {
-        let record = record(line);
-        read_review(&Fields::new(&record, Table::Reviews)?)
+        read_row(&record(line))
+    }
+
+    #[test]
+    fn headers_are_the_original_files_headers() {
+        let lines: Vec<String> = Table::ALL
+            .iter()
+            .map(|&table| {
+                let mut out = Vec::new();
+                write_header(&mut out, table);
+                String::from_utf8(out).unwrap()
+            })
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "id,name,slogan,description,category,default_price\n",
+                "id,product_id,name\n",
+                "id,product_id,rating,date,summary,body,recommend,reported,reviewer_name,reviewer_email,response,helpfulness\n",
+                "id,review_id,url\n",
+                "id,characteristic_id,review_id,value\n",
+                "id,product_id,body,date_written,asker_name,asker_email,reported,helpful\n",
+                "id,question_id,body,date_written,answerer_name,answerer_email,reported,helpful\n",
+                "id,answer_id,url\n",
+            ]
+        );
+    }
+
+    #[test]
+    fn no_table_has_more_columns_than_a_record_can_hold() {
+        for table in Table::ALL {
+            assert!(table.describe().columns.len() <= MAX_COLUMNS, "{table:?}");
+        }
     }
 
     #[test]
@@ -455,13 +237,31 @@ mod tests {
             helpfulness: 5,
         };
         let mut out = Vec::new();
-        write_review(&mut out, &row);
+        write_row(&mut out, &row);
         assert_eq!(
             String::from_utf8(out.clone()).unwrap(),
             "5,2,3,1596080481467,\"He said \"\"wow\"\", twice\",\"Line one\nline two\",false,true,\
              \"shortandsweeet\",\"first.last@gmail.com\",null,5\n"
         );
         assert_eq!(review(std::str::from_utf8(&out).unwrap()).unwrap(), row);
+    }
+
+    #[test]
+    fn a_written_product_keeps_its_price_bare() {
+        let row = atelier_core::tables::ProductRow {
+            id: 1,
+            name: "Camo Onesie".into(),
+            slogan: "Blend in".into(),
+            description: "The So Fatigues".into(),
+            category: "Jackets".into(),
+            default_price: "140".into(),
+        };
+        let mut out = Vec::new();
+        write_row(&mut out, &row);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "1,\"Camo Onesie\",\"Blend in\",\"The So Fatigues\",\"Jackets\",140\n"
+        );
     }
 
     #[test]
@@ -506,23 +306,30 @@ mod tests {
     }
 
     #[test]
-    fn a_written_post_uses_zero_and_one() {
-        let row = PostRow {
+    fn a_null_email_reads_as_an_empty_address() {
+        let row = review(r#"1,1,5,1596080481467,"s","b",true,false,"n",null,null,0"#).unwrap();
+        assert_eq!(row.reviewer_email, "");
+    }
+
+    #[test]
+    fn a_written_question_uses_zero_and_one() {
+        let row = QuestionRow {
             id: 1,
-            parent_id: 1,
+            product_id: 1,
             body: "What fabric is the top made of?".into(),
             date_ms: 1_595_884_714_409,
-            author_name: "yankeelover".into(),
-            author_email: "first.last@gmail.com".into(),
+            asker_name: "yankeelover".into(),
+            asker_email: "first.last@gmail.com".into(),
             reported: false,
             helpfulness: 1,
         };
         let mut out = Vec::new();
-        write_post(&mut out, &row);
+        write_row(&mut out, &row);
         assert_eq!(
-            String::from_utf8(out).unwrap(),
+            String::from_utf8(out.clone()).unwrap(),
             "1,1,\"What fabric is the top made of?\",1595884714409,\"yankeelover\",\"first.last@gmail.com\",0,1\n"
         );
+        assert_eq!(read_row::<QuestionRow>(&record(std::str::from_utf8(&out).unwrap())).unwrap(), row);
     }
 
     #[test]

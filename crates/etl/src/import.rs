@@ -11,17 +11,18 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use atelier_core::load::{Batch, Phase, ProductRow};
+use atelier_core::load::Phase;
+use atelier_core::tables::{Batch, ProductRow, Row, Table, WithRow};
 use atelier_core::{Store, StoreError};
 use indicatif::ProgressBar;
 use tokio::sync::mpsc;
 
-use crate::files::{self, Fields, Reason, Table};
+use crate::files::{self, Reason};
 use crate::ids::{IdMap, IdSet};
 
 /// What to import and how.
 #[derive(Debug, Clone)]
-pub struct ImportOptions {
+pub struct ImportSettings {
     /// The folder holding the CSV files.
     pub dir: PathBuf,
     /// Replace what the store holds (otherwise a store with data is refused).
@@ -96,175 +97,149 @@ pub enum ImportError {
     Store(#[from] StoreError),
 }
 
-/// The ids loaded so far, to check references and duplicates.
-#[derive(Default)]
+/// The ids loaded so far, per table, to check references and duplicates.
 struct Known {
-    /// `None` while `product.csv` is absent: products are then created from the ids that
-    /// other files name.
-    products: Option<IdSet>,
-    stubs: IdSet,
+    /// Indexed by table.
+    ids: Vec<Ids>,
+    /// Whether products are created from the ids that other files name, because there is no
+    /// `product.csv`.
+    stub_products: bool,
+    /// How many were created.
     stub_count: u64,
-    characteristics: IdMap,
-    reviews: IdMap,
-    review_photos: IdSet,
-    characteristic_reviews: IdSet,
-    questions: IdSet,
-    answers: IdSet,
-    answer_photos: IdSet,
+}
+
+/// The ids of one table.
+enum Ids {
+    /// Just the ids.
+    Set(IdSet),
+    /// Each id with its product, for a table whose rows are the parents of a table with two
+    /// or more parents (a characteristic's rating names a characteristic and a review, which
+    /// must be of the same product).
+    Map(IdMap),
+}
+
+/// A parent that a row points at, and the product that parent belongs to.
+struct ParentOf {
+    table: Table,
+    id: i64,
+    product: i64,
 }
 
 impl Known {
-    /// Checks that `product` exists, creating a stub for it in `batch` when there is no
-    /// `product.csv`.
-    fn product(&mut self, product: i64, batch: &mut Batch) -> Result<(), Reason> {
-        match &self.products {
-            Some(products) if products.contains(product) => Ok(()),
-            Some(_) => Err(format!("product {product} does not exist")),
-            None => {
-                if self.stubs.insert(product) {
+    fn new(stub_products: bool) -> Self {
+        let mapped = |table: Table| {
+            table != Table::Products
+                && Table::ALL.iter().any(|child| {
+                    let parents: Vec<Table> = child.describe().parents().map(|(_, p)| p).collect();
+                    parents.len() > 1 && parents.contains(&table)
+                })
+        };
+        let ids = Table::ALL
+            .iter()
+            .map(|&table| if mapped(table) { Ids::Map(IdMap::default()) } else { Ids::Set(IdSet::default()) })
+            .collect();
+        Self { ids, stub_products, stub_count: 0 }
+    }
+
+    /// Checks that the row `id` of `parent` exists, and returns its product where known.
+    /// Without `product.csv`, a product that does not exist yet is created in `batch`.
+    fn parent(&mut self, parent: Table, id: i64, batch: &mut Batch) -> Result<Option<i64>, Reason> {
+        let missing = || format!("{} {id} does not exist", parent.describe().noun);
+        match &mut self.ids[parent as usize] {
+            Ids::Set(set) if parent == Table::Products => {
+                if self.stub_products && set.insert(id) {
                     self.stub_count += 1;
-                    batch.products.push(ProductRow {
-                        id: product,
-                        name: format!("Product {product}"),
-                        slogan: String::new(),
-                        description: String::new(),
-                        category: String::new(),
-                        default_price: "0".into(),
-                    });
+                    batch.products.push(stub_product(id));
                 }
-                Ok(())
+                if set.contains(id) { Ok(Some(id)) } else { Err(missing()) }
             }
+            Ids::Set(set) => set.contains(id).then_some(None).ok_or_else(missing),
+            Ids::Map(map) => map.get(id).map(Some).ok_or_else(missing),
+        }
+    }
+
+    /// Records `id` of `table`, of `product` where known; false if it is already there.
+    fn insert(&mut self, table: Table, id: i64, product: Option<i64>) -> bool {
+        match &mut self.ids[table as usize] {
+            Ids::Set(set) => set.insert(id),
+            Ids::Map(map) => map.insert(id, product.unwrap_or_default()),
         }
     }
 }
 
-fn duplicate(id: i64) -> Reason {
-    format!("duplicate id {id}")
+/// The product created for an id that other files name when there is no `product.csv`.
+fn stub_product(id: i64) -> ProductRow {
+    ProductRow { id, name: format!("Product {id}"), default_price: "0".into(), ..ProductRow::default() }
 }
 
-/// Parses one record of `table`, checks it against what is loaded, and adds it to `batch`.
-fn accept(
-    table: Table,
-    record: &csv::ByteRecord,
-    known: &mut Known,
-    batch: &mut Batch,
-) -> Result<(), Reason> {
-    let fields = Fields::new(record, table)?;
-    match table {
-        Table::Products => {
-            let row = files::read_product(&fields)?;
-            if !known.products.get_or_insert_with(IdSet::default).insert(row.id) {
-                return Err(duplicate(row.id));
-            }
-            batch.products.push(row);
-        }
-        Table::Characteristics => {
-            let row = files::read_characteristic(&fields)?;
-            known.product(row.product_id, batch)?;
-            if !known.characteristics.insert(row.id, row.product_id) {
-                return Err(duplicate(row.id));
-            }
-            batch.characteristics.push(row);
-        }
-        Table::Reviews => {
-            let row = files::read_review(&fields)?;
-            known.product(row.product_id, batch)?;
-            if !known.reviews.insert(row.id, row.product_id) {
-                return Err(duplicate(row.id));
-            }
-            batch.reviews.push(row);
-        }
-        Table::ReviewPhotos => {
-            let row = files::read_photo(&fields)?;
-            if known.reviews.get(row.owner_id).is_none() {
-                return Err(format!("review {} does not exist", row.owner_id));
-            }
-            if !known.review_photos.insert(row.id) {
-                return Err(duplicate(row.id));
-            }
-            batch.review_photos.push(row);
-        }
-        Table::CharacteristicReviews => {
-            let row = files::read_characteristic_review(&fields)?;
-            let characteristic = known
-                .characteristics
-                .get(row.characteristic_id)
-                .ok_or_else(|| format!("characteristic {} does not exist", row.characteristic_id))?;
-            let review = known
-                .reviews
-                .get(row.review_id)
-                .ok_or_else(|| format!("review {} does not exist", row.review_id))?;
-            if characteristic != review {
+/// Parses one record of `R`'s file, checks that its parents exist and agree on the product,
+/// and that its id is new, and adds it to `batch`.
+fn accept<R: Row>(record: &csv::ByteRecord, known: &mut Known, batch: &mut Batch) -> Result<(), Reason> {
+    let row: R = files::read_row(record)?;
+    let mut product: Option<ParentOf> = None;
+    for (column, table) in R::TABLE.describe().parents() {
+        let id = row.key(column).unwrap_or_default();
+        let Some(of) = known.parent(table, id, batch)? else { continue };
+        match &product {
+            Some(first) if first.product != of => {
                 return Err(format!(
-                    "characteristic {} is of product {characteristic} but review {} is of product {review}",
-                    row.characteristic_id, row.review_id
+                    "{} {} is of product {} but {} {id} is of product {of}",
+                    first.table.describe().noun,
+                    first.id,
+                    first.product,
+                    table.describe().noun,
                 ));
             }
-            if !known.characteristic_reviews.insert(row.id) {
-                return Err(duplicate(row.id));
-            }
-            batch.characteristic_reviews.push(row);
-        }
-        Table::Questions => {
-            let row = files::read_post(&fields)?;
-            known.product(row.parent_id, batch)?;
-            if !known.questions.insert(row.id) {
-                return Err(duplicate(row.id));
-            }
-            batch.questions.push(row);
-        }
-        Table::Answers => {
-            let row = files::read_post(&fields)?;
-            if !known.questions.contains(row.parent_id) {
-                return Err(format!("question {} does not exist", row.parent_id));
-            }
-            if !known.answers.insert(row.id) {
-                return Err(duplicate(row.id));
-            }
-            batch.answers.push(row);
-        }
-        Table::AnswerPhotos => {
-            let row = files::read_photo(&fields)?;
-            if !known.answers.contains(row.owner_id) {
-                return Err(format!("answer {} does not exist", row.owner_id));
-            }
-            if !known.answer_photos.insert(row.id) {
-                return Err(duplicate(row.id));
-            }
-            batch.answer_photos.push(row);
+            Some(_) => {}
+            None => product = Some(ParentOf { table, id, product: of }),
         }
     }
+    if !known.insert(R::TABLE, row.id(), product.map(|p| p.product)) {
+        return Err(format!("duplicate id {}", row.id()));
+    }
+    batch.rows_mut::<R>().push(row);
     Ok(())
+}
+
+/// How a file's records are accepted: [`accept`] for its table's row type.
+type Accept = fn(&csv::ByteRecord, &mut Known, &mut Batch) -> Result<(), Reason>;
+
+struct AcceptFor;
+
+impl WithRow for AcceptFor {
+    type Output = Accept;
+
+    fn run<R: Row>(self) -> Accept {
+        accept::<R>
+    }
 }
 
 /// Finds the file of `table` in `dir` under any of its names.
 fn find(dir: &Path, table: Table) -> Option<PathBuf> {
-    std::iter::once(table.file_name())
-        .chain(table.other_names().iter().copied())
-        .map(|name| dir.join(name))
-        .find(|p| p.is_file())
+    table.describe().files.iter().map(|name| dir.join(name)).find(|p| p.is_file())
 }
 
-/// Imports the CSV files in `options.dir` into `store`.
-pub async fn import(store: &dyn Store, options: &ImportOptions) -> Result<ImportReport, ImportError> {
+/// Imports the CSV files in `settings.dir` into `store`.
+pub async fn import(store: &dyn Store, settings: &ImportSettings) -> Result<ImportReport, ImportError> {
     let started = Instant::now();
     let found: Vec<(Table, Option<PathBuf>)> =
-        Table::ALL.iter().map(|&t| (t, find(&options.dir, t))).collect();
+        Table::ALL.iter().map(|&t| (t, find(&settings.dir, t))).collect();
     if found.iter().all(|(_, path)| path.is_none()) {
-        return Err(ImportError::NoFiles(options.dir.clone()));
+        return Err(ImportError::NoFiles(settings.dir.clone()));
     }
     for (table, path) in &found {
         if let Some(path) = path {
             check_header(path, *table)?;
         }
     }
-    let rejects_path = options.rejects.clone();
+    let rejects_path = settings.rejects.clone();
     let io = |source| ImportError::Io { path: rejects_path.clone(), source };
-    let mut rejects = csv::Writer::from_path(&options.rejects).map_err(|e| io(e.into()))?;
+    let mut rejects = csv::Writer::from_path(&settings.rejects).map_err(|e| io(e.into()))?;
     rejects.write_record(["file", "line", "reason"]).map_err(|e| io(e.into()))?;
 
-    let mut loader = store.bulk_loader(options.replace).await?;
-    let mut known = Known::default();
+    let mut loader = store.bulk_loader(settings.replace).await?;
+    let no_products = found.iter().any(|(table, path)| *table == Table::Products && path.is_none());
+    let mut known = Known::new(no_products);
     let mut reports = Vec::new();
     for (table, path) in found {
         let Some(path) = path else {
@@ -273,7 +248,7 @@ pub async fn import(store: &dyn Store, options: &ImportOptions) -> Result<Import
         };
         let file_started = Instant::now();
         let (sender, mut receiver) = mpsc::channel::<Batch>(4);
-        let batch_rows = options.batch_rows.max(1);
+        let batch_rows = settings.batch_rows.max(1);
         let reading = path.clone();
         let reader = tokio::task::spawn_blocking(move || {
             read_file(table, &reading, known, rejects, sender, batch_rows)
@@ -324,16 +299,17 @@ fn read_file(
     let size = std::fs::metadata(path).map_err(io)?.len();
     let started = Instant::now();
     let progress = crate::progress::bar(size, "bytes");
-    progress.set_message(table.file_name());
+    let name = table.describe().file();
+    progress.set_message(name);
     let file = File::open(path).map_err(io)?;
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(
         without_bom(BufReader::with_capacity(1 << 20, Counted { inner: file, progress: progress.clone() }))
             .map_err(io)?,
     );
-    let name = table.file_name();
     let mut record = csv::ByteRecord::new();
     let (mut loaded, mut rejected) = (0_u64, 0_u64);
     let mut batch = Batch::default();
+    let accept = table.with_row(AcceptFor);
     let mut first = true;
     // The reader counts lines outside quotes only; a quoted field's line breaks are added here
     // so that reported lines are the lines an editor shows.
@@ -348,7 +324,7 @@ fn read_file(
                     .iter()
                     .map(|field| field.iter().filter(|&&b| b == b'\n').count() as u64)
                     .sum::<u64>();
-                match accept(table, &record, &mut known, &mut batch) {
+                match accept(&record, &mut known, &mut batch) {
                     Ok(()) => loaded += 1,
                     Err(reason) => {
                         rejected += 1;
@@ -395,13 +371,14 @@ fn check_header(path: &Path, table: Table) -> Result<(), ImportError> {
         Ok(true) => header.iter().map(|c| c.trim().to_ascii_lowercase()).collect::<Vec<_>>(),
         _ => Vec::new(),
     };
-    if found == table.columns() {
+    let expected: Vec<&str> = table.describe().headers().collect();
+    if found == expected {
         Ok(())
     } else {
         Err(ImportError::Header {
             file: path.to_owned(),
             found: found.join(","),
-            expected: table.columns().join(","),
+            expected: expected.join(","),
         })
     }
 }

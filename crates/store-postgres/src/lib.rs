@@ -7,6 +7,7 @@
 
 mod load;
 mod qa;
+mod read;
 mod reviews;
 
 use std::str::FromStr;
@@ -14,7 +15,7 @@ use std::str::FromStr;
 use async_trait::async_trait;
 use atelier_core::input::{NewAnswer, NewQuestion, NewReview, PageRequest, ReviewSort};
 use atelier_core::load::BulkLoader;
-use atelier_core::records::{Answer, Photo, Question, Review, ReviewMeta};
+use atelier_core::records::{Answer, Question, Review, ReviewMeta};
 use atelier_core::{AnswerId, Flag, FlagTarget, ProductId, QuestionId, ReviewId, Store, StoreError};
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
@@ -112,15 +113,6 @@ fn pool_error(err: PoolError) -> StoreError {
         PoolError::Backend(err) => db_error(err),
         other => StoreError::Unavailable(other.to_string()),
     }
-}
-
-/// Zips the `array_agg(id)` and `array_agg(url)` columns of a photo aggregate.
-pub(crate) fn zip_photos(ids: Option<Vec<i64>>, urls: Option<Vec<String>>) -> Vec<Photo> {
-    ids.unwrap_or_default()
-        .into_iter()
-        .zip(urls.unwrap_or_default())
-        .map(|(id, url)| Photo { id, url })
-        .collect()
 }
 
 #[async_trait]

@@ -10,25 +10,24 @@ use std::pin::pin;
 
 use async_trait::async_trait;
 use atelier_core::StoreError;
-use atelier_core::load::{Batch, BulkLoader, Phase, PhotoRow, PostRow, timed};
+use atelier_core::load::{BulkLoader, Phase, timed};
+use atelier_core::tables::{Batch, SUMMARY_TABLES, Storage, Table, Value};
+use bytes::BytesMut;
 use deadpool_postgres::{ClientWrapper, Object};
 use futures_util::TryFutureExt;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
-use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 
 use crate::db_error;
 
 /// Whether no product exists.
 const IS_EMPTY: &str = "SELECT NOT EXISTS (SELECT 1 FROM products)";
 
-/// The tables of the catalogue, children first: the order in which `--replace` empties them.
-const TABLES: &str = "answer_photos, answers, questions, review_meta, characteristic_meta, \
-    characteristic_reviews, review_photos, reviews, characteristics, products";
-
 /// The secondary indexes and foreign keys of the current schema, each as the statement that
 /// drops it and the statement that recreates it exactly as the migrations made it: the load
 /// drops them all before copying and recreates them in `finish`.
-const DROPPABLE: &str = "SELECT false, format('DROP INDEX %I', c.relname), pg_get_indexdef(i.indexrelid)
+const DROPPABLE: &str = "SELECT false AS is_foreign_key, format('DROP INDEX %I', c.relname) AS drop_statement,
+        pg_get_indexdef(i.indexrelid) AS recreate
     FROM pg_index i
     JOIN pg_class c ON c.oid = i.indexrelid
     JOIN pg_class t ON t.oid = i.indrelid
@@ -51,20 +50,21 @@ const COMPUTE_META: &str = "TRUNCATE review_meta, characteristic_meta;
     INSERT INTO characteristic_meta (characteristic_id, rating_sum, rating_count)
     SELECT characteristic_id, sum(value), count(*) FROM characteristic_reviews GROUP BY characteristic_id;";
 
-/// Every identity sequence moved past the largest loaded id, so API writes get fresh ids.
-const MOVE_SEQUENCES: &str = "SELECT setval(pg_get_serial_sequence(t, 'id'), coalesce(m, 1), m IS NOT NULL)
-    FROM (VALUES
-        ('products', (SELECT max(id) FROM products)),
-        ('characteristics', (SELECT max(id) FROM characteristics)),
-        ('reviews', (SELECT max(id) FROM reviews)),
-        ('review_photos', (SELECT max(id) FROM review_photos)),
-        ('characteristic_reviews', (SELECT max(id) FROM characteristic_reviews)),
-        ('questions', (SELECT max(id) FROM questions)),
-        ('answers', (SELECT max(id) FROM answers)),
-        ('answer_photos', (SELECT max(id) FROM answer_photos))) AS ids(t, m)";
+/// The loaded tables' names, then the summary tables'.
+fn all_tables() -> impl DoubleEndedIterator<Item = &'static str> {
+    Table::ALL.iter().map(|table| table.describe().name).chain(SUMMARY_TABLES)
+}
 
-const ANALYZE: &str = "ANALYZE products, characteristics, reviews, review_photos, characteristic_reviews,
-    review_meta, characteristic_meta, questions, answers, answer_photos";
+/// Every loaded table's identity sequence moved past its largest id, so API writes get fresh
+/// ids.
+fn move_sequences() -> String {
+    let tables: Vec<String> =
+        Table::ALL.iter().map(|t| format!("('{0}', (SELECT max(id) FROM {0}))", t.describe().name)).collect();
+    format!(
+        "SELECT setval(pg_get_serial_sequence(t, 'id'), coalesce(m, 1), m IS NOT NULL) FROM (VALUES {}) AS ids(t, m)",
+        tables.join(", ")
+    )
+}
 
 /// A load in progress, on a connection taken out of the pool: dropped before `finish`, it
 /// closes, the server rolls the load back, and no pooled connection is ever left inside an
@@ -94,11 +94,16 @@ impl PgLoader {
             .map_err(db_error)?;
         let (mut indexes, mut foreign_keys) = (Vec::new(), Vec::new());
         for row in client.query(DROPPABLE, &[]).await.map_err(db_error)? {
-            client.batch_execute(row.get::<_, &str>(1)).await.map_err(db_error)?;
-            let recreate = row.get::<_, String>(2);
-            if row.get::<_, bool>(0) { foreign_keys.push(recreate) } else { indexes.push(recreate) }
+            client.batch_execute(row.try_get("drop_statement").map_err(db_error)?).await.map_err(db_error)?;
+            let recreate = row.try_get::<_, String>("recreate").map_err(db_error)?;
+            if row.try_get("is_foreign_key").map_err(db_error)? {
+                foreign_keys.push(recreate)
+            } else {
+                indexes.push(recreate)
+            }
         }
-        client.batch_execute(&format!("TRUNCATE {TABLES}")).await.map_err(db_error)?;
+        let tables: Vec<&str> = all_tables().rev().collect();
+        client.batch_execute(&format!("TRUNCATE {}", tables.join(", "))).await.map_err(db_error)?;
         Ok(Box::new(Self { client, indexes, foreign_keys }))
     }
 
@@ -112,7 +117,7 @@ impl PgLoader {
 }
 
 pub(crate) async fn is_empty(client: &tokio_postgres::Client) -> Result<bool, StoreError> {
-    Ok(client.query_one(IS_EMPTY, &[]).await.map_err(db_error)?.get(0))
+    client.query_one(IS_EMPTY, &[]).await.map_err(db_error)?.try_get(0).map_err(db_error)
 }
 
 #[async_trait]
@@ -128,148 +133,82 @@ impl BulkLoader for PgLoader {
         timed(&mut phases, "meta", self.client.batch_execute(COMPUTE_META).map_err(db_error)).await?;
         timed(&mut phases, "indexes", self.run_all(&self.indexes)).await?;
         timed(&mut phases, "constraints", self.run_all(&self.foreign_keys)).await?;
-        timed(&mut phases, "sequences", self.client.batch_execute(MOVE_SEQUENCES).map_err(db_error)).await?;
-        timed(&mut phases, "analyze", self.client.batch_execute(ANALYZE).map_err(db_error)).await?;
+        timed(&mut phases, "sequences", self.client.batch_execute(&move_sequences()).map_err(db_error))
+            .await?;
+        let analyze = format!("ANALYZE {}", all_tables().collect::<Vec<_>>().join(", "));
+        timed(&mut phases, "analyze", self.client.batch_execute(&analyze).map_err(db_error)).await?;
         timed(&mut phases, "commit", self.client.batch_execute("COMMIT").map_err(db_error)).await?;
         Ok(phases)
     }
 }
 
+/// Streams every table of `batch` into its table with binary COPY, inside the load's
+/// transaction: one COPY per table, its column list and types taken from its description.
 async fn copy_batch(client: &tokio_postgres::Client, batch: &Batch) -> Result<(), StoreError> {
-    use Type as T;
-    copy(
-        client,
-        "products (id, name, slogan, description, category, default_price)",
-        &[T::INT8, T::TEXT, T::TEXT, T::TEXT, T::TEXT, T::TEXT],
-        &batch.products,
-        |r| vec![&r.id, &r.name, &r.slogan, &r.description, &r.category, &r.default_price],
-    )
-    .await?;
-    copy(
-        client,
-        "characteristics (id, product_id, name)",
-        &[T::INT8, T::INT8, T::TEXT],
-        &batch.characteristics,
-        |r| vec![&r.id, &r.product_id, &r.name],
-    )
-    .await?;
-    copy(
-        client,
-        "reviews (id, product_id, rating, date_ms, summary, body, recommend, reported, \
-                  reviewer_name, reviewer_email, response, helpfulness)",
-        &[
-            T::INT8,
-            T::INT8,
-            T::INT2,
-            T::INT8,
-            T::TEXT,
-            T::TEXT,
-            T::BOOL,
-            T::BOOL,
-            T::TEXT,
-            T::TEXT,
-            T::TEXT,
-            T::INT4,
-        ],
-        &batch.reviews,
-        |r| {
-            vec![
-                &r.id,
-                &r.product_id,
-                &r.rating,
-                &r.date_ms,
-                &r.summary,
-                &r.body,
-                &r.recommend,
-                &r.reported,
-                &r.reviewer_name,
-                &r.reviewer_email,
-                &r.response,
-                &r.helpfulness,
-            ]
-        },
-    )
-    .await?;
-    copy(
-        client,
-        "review_photos (id, review_id, url)",
-        &[T::INT8, T::INT8, T::TEXT],
-        &batch.review_photos,
-        photo_fields,
-    )
-    .await?;
-    copy(
-        client,
-        "characteristic_reviews (id, characteristic_id, review_id, value)",
-        &[T::INT8, T::INT8, T::INT8, T::INT2],
-        &batch.characteristic_reviews,
-        |r| vec![&r.id, &r.characteristic_id, &r.review_id, &r.value],
-    )
-    .await?;
-    copy(
-        client,
-        "questions (id, product_id, body, date_ms, asker_name, asker_email, reported, helpfulness)",
-        &[T::INT8, T::INT8, T::TEXT, T::INT8, T::TEXT, T::TEXT, T::BOOL, T::INT4],
-        &batch.questions,
-        post_fields,
-    )
-    .await?;
-    copy(
-        client,
-        "answers (id, question_id, body, date_ms, answerer_name, answerer_email, reported, helpfulness)",
-        &[T::INT8, T::INT8, T::TEXT, T::INT8, T::TEXT, T::TEXT, T::BOOL, T::INT4],
-        &batch.answers,
-        post_fields,
-    )
-    .await?;
-    copy(
-        client,
-        "answer_photos (id, answer_id, url)",
-        &[T::INT8, T::INT8, T::TEXT],
-        &batch.answer_photos,
-        photo_fields,
-    )
-    .await
-}
-
-/// The columns of a question or answer, in the order of their COPY column lists.
-fn post_fields(r: &PostRow) -> Vec<&(dyn ToSql + Sync)> {
-    vec![
-        &r.id,
-        &r.parent_id,
-        &r.body,
-        &r.date_ms,
-        &r.author_name,
-        &r.author_email,
-        &r.reported,
-        &r.helpfulness,
-    ]
-}
-
-/// The columns of a review or answer photo.
-fn photo_fields(r: &PhotoRow) -> Vec<&(dyn ToSql + Sync)> {
-    vec![&r.id, &r.owner_id, &r.url]
-}
-
-/// Streams `rows` into `table_and_columns` with binary COPY, inside the load's transaction.
-async fn copy<R: Sync>(
-    client: &tokio_postgres::Client,
-    table_and_columns: &str,
-    types: &[Type],
-    rows: &[R],
-    bind: for<'r> fn(&'r R) -> Vec<&'r (dyn ToSql + Sync)>,
-) -> Result<(), StoreError> {
-    if rows.is_empty() {
-        return Ok(());
+    for rows in batch.tables() {
+        if rows.is_empty() {
+            continue;
+        }
+        let description = rows.table().describe();
+        let names: Vec<&str> = description.columns.iter().map(|c| c.name).collect();
+        let types: Vec<Type> = description.columns.iter().map(|c| pg_type(c.kind.storage())).collect();
+        let sink = client
+            .copy_in(&format!(
+                "COPY {} ({}) FROM STDIN (FORMAT binary, FREEZE)",
+                description.name,
+                names.join(", ")
+            ))
+            .await
+            .map_err(db_error)?;
+        let mut writer = pin!(BinaryCopyInWriter::new(sink, &types));
+        let (mut values, mut binds) = (Vec::with_capacity(names.len()), Vec::with_capacity(names.len()));
+        for index in 0..rows.len() {
+            rows.push_values(index, &mut values);
+            // Into a second buffer rather than through an iterator adapter: a closure held
+            // across the await makes the future's lifetimes too specific for `Send`.
+            binds.clear();
+            binds.extend(values.drain(..).map(Bind));
+            writer.as_mut().write_raw(binds.iter()).await.map_err(db_error)?;
+        }
+        writer.finish().await.map_err(db_error)?;
     }
-    let sink = client
-        .copy_in(&format!("COPY {table_and_columns} FROM STDIN (FORMAT binary, FREEZE)"))
-        .await
-        .map_err(db_error)?;
-    let mut writer = pin!(BinaryCopyInWriter::new(sink, types));
-    for row in rows {
-        writer.as_mut().write(&bind(row)).await.map_err(db_error)?;
-    }
-    writer.finish().await.map_err(db_error)?;
     Ok(())
+}
+
+/// The PostgreSQL type of each storage type (as the migrations declare the columns).
+fn pg_type(storage: Storage) -> Type {
+    match storage {
+        Storage::Int16 => Type::INT2,
+        Storage::Int32 => Type::INT4,
+        Storage::Int64 => Type::INT8,
+        Storage::Bool => Type::BOOL,
+        Storage::Text => Type::TEXT,
+    }
+}
+
+/// A row's value encoded as its column's type: an integer is narrowed to the column's width.
+#[derive(Debug)]
+struct Bind<'r>(Value<'r>);
+
+impl ToSql for Bind<'_> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self.0 {
+            Value::Int(value) if *ty == Type::INT2 => i16::try_from(value)?.to_sql(ty, out),
+            Value::Int(value) if *ty == Type::INT4 => i32::try_from(value)?.to_sql(ty, out),
+            Value::Int(value) => value.to_sql(ty, out),
+            Value::Bool(value) => value.to_sql(ty, out),
+            Value::Text(value) => value.to_sql(ty, out),
+            Value::Null => Ok(IsNull::Yes),
+        }
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        [Type::INT2, Type::INT4, Type::INT8, Type::BOOL, Type::TEXT].contains(ty)
+    }
+
+    to_sql_checked!();
 }

@@ -1,19 +1,22 @@
 //! Questions and answers on PostgreSQL.
 
+use atelier_core::fold::{AnswerPage, QuestionPage};
 use atelier_core::input::{NewAnswer, NewQuestion, PageRequest, now_ms};
 use atelier_core::records::{Answer, Question};
 use atelier_core::{AnswerId, ProductId, QuestionId, StoreError};
 use deadpool_postgres::Object;
-use tokio_postgres::Row;
 
-use crate::{db_error, zip_photos};
+use crate::db_error;
+use crate::read::fold;
 
 /// A page of questions with every visible answer and its photos, in one round trip: one row per
 /// answer (or one per question without answers), ordered so a question's rows are adjacent.
 /// The page comes from `questions_product`, the answers from `answers_question`, the photos
 /// from `answer_photos_answer`. No row at all means no such product.
-const QUESTIONS: &str = "SELECT q.id, q.body, q.date_ms, q.asker_name, q.helpfulness, \
-        a.id, a.body, a.date_ms, a.answerer_name, a.helpfulness, ph.ids, ph.urls \
+const QUESTIONS: &str = "SELECT q.id AS question_id, q.body AS question_body, q.date_ms AS question_date, \
+        q.asker_name AS asker_name, q.helpfulness AS question_helpfulness, \
+        a.id AS answer_id, a.body AS answer_body, a.date_ms AS answer_date, \
+        a.answerer_name AS answerer_name, a.helpfulness AS answer_helpfulness, ph.photo_ids, ph.photo_urls \
     FROM products p \
     LEFT JOIN LATERAL ( \
         SELECT id, body, date_ms, asker_name, helpfulness FROM questions \
@@ -21,7 +24,7 @@ const QUESTIONS: &str = "SELECT q.id, q.body, q.date_ms, q.asker_name, q.helpful
         ORDER BY helpfulness DESC, id DESC LIMIT $2 OFFSET $3) q ON true \
     LEFT JOIN answers a ON a.question_id = q.id AND NOT a.reported \
     LEFT JOIN LATERAL ( \
-        SELECT array_agg(id ORDER BY id) AS ids, array_agg(url ORDER BY id) AS urls \
+        SELECT array_agg(id ORDER BY id) AS photo_ids, array_agg(url ORDER BY id) AS photo_urls \
         FROM answer_photos WHERE answer_id = a.id) ph ON true \
     WHERE p.id = $1 \
     ORDER BY q.helpfulness DESC, q.id DESC, a.helpfulness DESC, a.id DESC";
@@ -34,58 +37,20 @@ pub(crate) async fn questions(
     let stmt = client.prepare_cached(QUESTIONS).await.map_err(db_error)?;
     let rows =
         client.query(&stmt, &[&product.get(), &page.count(), &page.offset()]).await.map_err(db_error)?;
-    if rows.is_empty() {
-        return Err(StoreError::NotFound("product"));
-    }
-    let mut questions: Vec<Question> = Vec::new();
-    for row in &rows {
-        let Some(id) = row.try_get::<_, Option<i64>>(0).map_err(db_error)? else {
-            continue;
-        };
-        let id = QuestionId::new_unchecked(id);
-        if questions.last().is_none_or(|last| last.id != id) {
-            questions.push(Question {
-                id,
-                body: row.try_get(1).map_err(db_error)?,
-                date_ms: row.try_get(2).map_err(db_error)?,
-                asker_name: row.try_get(3).map_err(db_error)?,
-                helpfulness: i64::from(row.try_get::<_, i32>(4).map_err(db_error)?),
-                answers: Vec::new(),
-            });
-        }
-        if let (Some(answer), Some(question)) = (answer_from_row(row, 5)?, questions.last_mut()) {
-            question.answers.push(answer);
-        }
-    }
-    Ok(questions)
-}
-
-/// Reads an answer from the columns starting at `at`: id, body, date, name, helpfulness, photo
-/// ids, photo urls.
-fn answer_from_row(row: &Row, at: usize) -> Result<Option<Answer>, StoreError> {
-    let Some(id) = row.try_get::<_, Option<i64>>(at).map_err(db_error)? else {
-        return Ok(None);
-    };
-    Ok(Some(Answer {
-        id: AnswerId::new_unchecked(id),
-        body: row.try_get(at + 1).map_err(db_error)?,
-        date_ms: row.try_get(at + 2).map_err(db_error)?,
-        answerer_name: row.try_get(at + 3).map_err(db_error)?,
-        helpfulness: i64::from(row.try_get::<_, i32>(at + 4).map_err(db_error)?),
-        photos: zip_photos(row.try_get(at + 5).map_err(db_error)?, row.try_get(at + 6).map_err(db_error)?),
-    }))
+    fold::<QuestionPage>(&rows)
 }
 
 /// A page of a visible question's visible answers with their photos, in one round trip
 /// (`answers_question`, `answer_photos_answer`). No row means no such visible question.
-const ANSWERS: &str = "SELECT a.id, a.body, a.date_ms, a.answerer_name, a.helpfulness, ph.ids, ph.urls \
+const ANSWERS: &str = "SELECT a.id AS answer_id, a.body AS answer_body, a.date_ms AS answer_date, \
+        a.answerer_name AS answerer_name, a.helpfulness AS answer_helpfulness, ph.photo_ids, ph.photo_urls \
     FROM questions q \
     LEFT JOIN LATERAL ( \
         SELECT id, body, date_ms, answerer_name, helpfulness FROM answers \
         WHERE question_id = q.id AND NOT reported \
         ORDER BY helpfulness DESC, id DESC LIMIT $2 OFFSET $3) a ON true \
     LEFT JOIN LATERAL ( \
-        SELECT array_agg(id ORDER BY id) AS ids, array_agg(url ORDER BY id) AS urls \
+        SELECT array_agg(id ORDER BY id) AS photo_ids, array_agg(url ORDER BY id) AS photo_urls \
         FROM answer_photos WHERE answer_id = a.id) ph ON true \
     WHERE q.id = $1 AND NOT q.reported \
     ORDER BY a.helpfulness DESC, a.id DESC";
@@ -98,10 +63,7 @@ pub(crate) async fn answers(
     let stmt = client.prepare_cached(ANSWERS).await.map_err(db_error)?;
     let rows =
         client.query(&stmt, &[&question.get(), &page.count(), &page.offset()]).await.map_err(db_error)?;
-    if rows.is_empty() {
-        return Err(StoreError::NotFound("question"));
-    }
-    rows.iter().filter_map(|row| answer_from_row(row, 0).transpose()).collect()
+    fold::<AnswerPage>(&rows)
 }
 
 /// Inserts only if the product exists (primary-key probe), so no row comes back otherwise.
@@ -124,7 +86,8 @@ pub(crate) async fn add_question(client: &Object, question: &NewQuestion) -> Res
         )
         .await
         .map_err(db_error)?;
-    row.map(|row| QuestionId::new_unchecked(row.get(0))).ok_or(StoreError::NotFound("product"))
+    let row = row.ok_or(StoreError::NotFound("product"))?;
+    Ok(QuestionId::new_unchecked(row.try_get("id").map_err(db_error)?))
 }
 
 /// The answer and its photos in one statement, only under a visible question.
@@ -159,5 +122,6 @@ pub(crate) async fn add_answer(
         )
         .await
         .map_err(db_error)?;
-    row.map(|row| AnswerId::new_unchecked(row.get(0))).ok_or(StoreError::NotFound("question"))
+    let row = row.ok_or(StoreError::NotFound("question"))?;
+    Ok(AnswerId::new_unchecked(row.try_get("id").map_err(db_error)?))
 }

@@ -1,12 +1,13 @@
 //! Reviews and review meta on PostgreSQL.
 
+use atelier_core::fold::{MetaRows, ReviewPage};
 use atelier_core::input::{NewReview, PageRequest, ReviewSort, now_ms};
-use atelier_core::records::{CharacteristicSummary, Review, ReviewMeta};
+use atelier_core::records::{Review, ReviewMeta};
 use atelier_core::{CharacteristicId, ProductId, ReviewId, StoreError};
 use deadpool_postgres::Object;
-use tokio_postgres::Row;
 
-use crate::{db_error, zip_photos};
+use crate::db_error;
+use crate::read::fold;
 
 /// A page of a product's reviews in one round trip. The product row is the left side of the
 /// join, so an existing product with no reviews yields one row of NULLs and an unknown product
@@ -15,8 +16,10 @@ use crate::{db_error, zip_photos};
 macro_rules! list_sql {
     ($order:literal, $outer_order:literal) => {
         concat!(
-            "SELECT r.id, r.rating, r.summary, r.recommend, r.response, r.body, r.date_ms, \
-                    r.reviewer_name, r.helpfulness, ph.ids, ph.urls \
+            "SELECT r.id AS review_id, r.rating AS rating, r.summary AS summary, \
+                    r.recommend AS recommend, r.response AS response, r.body AS review_body, \
+                    r.date_ms AS review_date, r.reviewer_name AS reviewer_name, \
+                    r.helpfulness AS review_helpfulness, ph.photo_ids, ph.photo_urls \
              FROM products p \
              LEFT JOIN LATERAL ( \
                  SELECT id, rating, summary, recommend, response, body, date_ms, reviewer_name, \
@@ -26,7 +29,7 @@ macro_rules! list_sql {
             $order,
             " LIMIT $2 OFFSET $3) r ON true \
              LEFT JOIN LATERAL ( \
-                 SELECT array_agg(id ORDER BY id) AS ids, array_agg(url ORDER BY id) AS urls \
+                 SELECT array_agg(id ORDER BY id) AS photo_ids, array_agg(url ORDER BY id) AS photo_urls \
                  FROM review_photos WHERE review_id = r.id) ph ON true \
              WHERE p.id = $1 \
              ORDER BY ",
@@ -53,35 +56,16 @@ pub(crate) async fn list(
     let stmt = client.prepare_cached(sql).await.map_err(db_error)?;
     let rows =
         client.query(&stmt, &[&product.get(), &page.count(), &page.offset()]).await.map_err(db_error)?;
-    if rows.is_empty() {
-        return Err(StoreError::NotFound("product"));
-    }
-    rows.iter().filter_map(|row| review_from_row(row).transpose()).collect()
-}
-
-fn review_from_row(row: &Row) -> Result<Option<Review>, StoreError> {
-    let Some(id) = row.try_get::<_, Option<i64>>(0).map_err(db_error)? else {
-        return Ok(None);
-    };
-    Ok(Some(Review {
-        id: ReviewId::new_unchecked(id),
-        rating: row.try_get(1).map_err(db_error)?,
-        summary: row.try_get(2).map_err(db_error)?,
-        recommend: row.try_get(3).map_err(db_error)?,
-        response: row.try_get(4).map_err(db_error)?,
-        body: row.try_get(5).map_err(db_error)?,
-        date_ms: row.try_get(6).map_err(db_error)?,
-        reviewer_name: row.try_get(7).map_err(db_error)?,
-        helpfulness: i64::from(row.try_get::<_, i32>(8).map_err(db_error)?),
-        photos: zip_photos(row.try_get(9).map_err(db_error)?, row.try_get(10).map_err(db_error)?),
-    }))
+    fold::<ReviewPage>(&rows)
 }
 
 /// Meta in one round trip: the summary row (primary key), the product's characteristics
 /// (`characteristics_product`) and their totals (primary key). No row at all means no such
 /// product.
-const META: &str = "SELECT m.rating_1, m.rating_2, m.rating_3, m.rating_4, m.rating_5, \
-        m.recommended_false, m.recommended_true, c.id, c.name, cm.rating_sum, cm.rating_count \
+const META: &str = "SELECT m.rating_1 AS rating_1, m.rating_2 AS rating_2, m.rating_3 AS rating_3, \
+        m.rating_4 AS rating_4, m.rating_5 AS rating_5, m.recommended_false AS recommended_false, \
+        m.recommended_true AS recommended_true, c.id AS characteristic_id, c.name AS characteristic_name, \
+        cm.rating_sum AS rating_sum, cm.rating_count AS rating_count \
     FROM products p \
     LEFT JOIN review_meta m ON m.product_id = p.id \
     LEFT JOIN characteristics c ON c.product_id = p.id \
@@ -92,31 +76,7 @@ const META: &str = "SELECT m.rating_1, m.rating_2, m.rating_3, m.rating_4, m.rat
 pub(crate) async fn meta(client: &Object, product: ProductId) -> Result<ReviewMeta, StoreError> {
     let stmt = client.prepare_cached(META).await.map_err(db_error)?;
     let rows = client.query(&stmt, &[&product.get()]).await.map_err(db_error)?;
-    let Some(first) = rows.first() else {
-        return Err(StoreError::NotFound("product"));
-    };
-    // A product without reviews has no summary row: its counts read as zeros.
-    let mut counts = [0_i64; 7];
-    for (i, count) in counts.iter_mut().enumerate() {
-        *count = first.try_get::<_, Option<i64>>(i).map_err(db_error)?.unwrap_or(0);
-    }
-    let mut meta = ReviewMeta {
-        ratings: [counts[0], counts[1], counts[2], counts[3], counts[4]],
-        recommended_false: counts[5],
-        recommended_true: counts[6],
-        characteristics: Vec::with_capacity(rows.len()),
-    };
-    for row in &rows {
-        if let Some(id) = row.try_get::<_, Option<i64>>(7).map_err(db_error)? {
-            meta.characteristics.push(CharacteristicSummary {
-                id: CharacteristicId::new_unchecked(id),
-                name: row.try_get(8).map_err(db_error)?,
-                rating_sum: row.try_get::<_, Option<i64>>(9).map_err(db_error)?.unwrap_or(0),
-                rating_count: row.try_get::<_, Option<i64>>(10).map_err(db_error)?.unwrap_or(0),
-            });
-        }
-    }
-    Ok(meta)
+    fold::<MetaRows>(&rows)
 }
 
 /// The product and its characteristics (`characteristics_product`): no row means no product.
@@ -164,11 +124,13 @@ pub(crate) async fn add(client: &Object, review: &NewReview) -> Result<ReviewId,
     if owned_rows.is_empty() {
         return Err(StoreError::NotFound("product"));
     }
-    let owned = owned_rows
-        .iter()
-        .filter_map(|row| row.get::<_, Option<i64>>(0))
-        .map(CharacteristicId::new_unchecked)
-        .collect::<Vec<_>>();
+    let mut owned = Vec::with_capacity(owned_rows.len());
+    for row in &owned_rows {
+        // NULL on the one row of a product without characteristics.
+        if let Some(id) = row.try_get::<_, Option<i64>>("id").map_err(db_error)? {
+            owned.push(CharacteristicId::new_unchecked(id));
+        }
+    }
     review.check_characteristics(&owned)?;
 
     let photos: Vec<&str> = review.photos.iter().map(|url| url.as_str()).collect();
@@ -194,5 +156,5 @@ pub(crate) async fn add(client: &Object, review: &NewReview) -> Result<ReviewId,
         )
         .await
         .map_err(db_error)?;
-    Ok(ReviewId::new_unchecked(row.get(0)))
+    Ok(ReviewId::new_unchecked(row.try_get("id").map_err(db_error)?))
 }

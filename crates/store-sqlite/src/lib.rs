@@ -8,6 +8,7 @@
 mod load;
 mod pool;
 mod qa;
+mod read;
 mod reviews;
 
 use std::path::Path;
@@ -15,7 +16,7 @@ use std::path::Path;
 use async_trait::async_trait;
 use atelier_core::input::{NewAnswer, NewQuestion, NewReview, PageRequest, ReviewSort};
 use atelier_core::load::BulkLoader;
-use atelier_core::records::{Answer, Photo, Question, Review, ReviewMeta};
+use atelier_core::records::{Answer, Question, Review, ReviewMeta};
 use atelier_core::{AnswerId, Flag, FlagTarget, ProductId, QuestionId, ReviewId, Store, StoreError};
 
 use pool::Pool;
@@ -56,16 +57,6 @@ pub(crate) fn db_error(err: rusqlite::Error) -> StoreError {
         }
         _ => StoreError::Internal(err.to_string()),
     }
-}
-
-/// Decodes the photo list a query aggregated with `json_group_array(json_array(id, url))`.
-pub(crate) fn decode_photos(json: Option<String>) -> Result<Vec<Photo>, StoreError> {
-    let Some(json) = json else {
-        return Ok(Vec::new());
-    };
-    let pairs: Vec<(i64, String)> = serde_json::from_str(&json)
-        .map_err(|e| StoreError::Internal(format!("failed to decode aggregated photos: {e}")))?;
-    Ok(pairs.into_iter().map(|(id, url)| Photo { id, url }).collect())
 }
 
 #[async_trait]

@@ -4,7 +4,9 @@
 
 use async_trait::async_trait;
 use atelier_core::StoreError;
-use atelier_core::load::{Batch, BulkLoader, Phase, PhotoRow, PostRow, timed};
+use atelier_core::load::{BulkLoader, Phase, timed};
+use atelier_core::tables::{Batch, SUMMARY_TABLES, Table, Value};
+use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, ToSql};
 use tokio::sync::OwnedMutexGuard;
 
@@ -13,20 +15,6 @@ use crate::pool::Pool;
 
 /// Whether no product exists.
 const IS_EMPTY: &str = "SELECT NOT EXISTS (SELECT 1 FROM products)";
-
-/// Tables children first, the order in which `--replace` empties them.
-const TABLES_CHILDREN_FIRST: [&str; 10] = [
-    "answer_photos",
-    "answers",
-    "questions",
-    "review_meta",
-    "characteristic_meta",
-    "characteristic_reviews",
-    "review_photos",
-    "reviews",
-    "characteristics",
-    "products",
-];
 
 /// Settings of the writer while it loads: the importer has checked every reference, so
 /// foreign keys are verified once at the end instead of per row; and the page cache is large
@@ -92,7 +80,9 @@ impl SqliteLoader {
             for (name, _) in &indexes {
                 conn.execute_batch(&format!("DROP INDEX \"{name}\"")).map_err(db_error)?;
             }
-            for table in TABLES_CHILDREN_FIRST {
+            // Children first, so no row is ever left pointing at a deleted one.
+            let loaded = Table::ALL.iter().rev().map(|table| table.describe().name);
+            for table in SUMMARY_TABLES.into_iter().chain(loaded) {
                 conn.execute(&format!("DELETE FROM {table}"), []).map_err(db_error)?;
             }
             Ok(indexes.into_iter().map(|(_, sql)| sql).collect())
@@ -169,99 +159,43 @@ impl BulkLoader for SqliteLoader {
     }
 }
 
+/// Inserts every row of `batch`, one prepared statement per table, built from its description.
 fn insert_batch(conn: &Connection, batch: &Batch) -> Result<(), StoreError> {
-    insert_all(
-        conn,
-        "INSERT INTO products (id, name, slogan, description, category, default_price) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        &batch.products,
-        |r| [&r.id, &r.name, &r.slogan, &r.description, &r.category, &r.default_price],
-    )?;
-    insert_all(
-        conn,
-        "INSERT INTO characteristics (id, product_id, name) VALUES (?1, ?2, ?3)",
-        &batch.characteristics,
-        |r| [&r.id, &r.product_id, &r.name],
-    )?;
-    insert_all(
-        conn,
-        "INSERT INTO reviews (id, product_id, rating, date_ms, summary, body, recommend, reported, \
-             reviewer_name, reviewer_email, response, helpfulness) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        &batch.reviews,
-        |r| {
-            [
-                &r.id,
-                &r.product_id,
-                &r.rating,
-                &r.date_ms,
-                &r.summary,
-                &r.body,
-                &r.recommend,
-                &r.reported,
-                &r.reviewer_name,
-                &r.reviewer_email,
-                &r.response,
-                &r.helpfulness,
-            ]
-        },
-    )?;
-    insert_all(
-        conn,
-        "INSERT INTO review_photos (id, review_id, url) VALUES (?1, ?2, ?3)",
-        &batch.review_photos,
-        photo_fields,
-    )?;
-    insert_all(
-        conn,
-        "INSERT INTO characteristic_reviews (id, characteristic_id, review_id, value) VALUES (?1, ?2, ?3, ?4)",
-        &batch.characteristic_reviews,
-        |r| [&r.id, &r.characteristic_id, &r.review_id, &r.value],
-    )?;
-    insert_all(
-        conn,
-        "INSERT INTO questions (id, product_id, body, date_ms, asker_name, asker_email, reported, helpfulness) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        &batch.questions,
-        post_fields,
-    )?;
-    insert_all(
-        conn,
-        "INSERT INTO answers (id, question_id, body, date_ms, answerer_name, answerer_email, reported, helpfulness) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        &batch.answers,
-        post_fields,
-    )?;
-    insert_all(
-        conn,
-        "INSERT INTO answer_photos (id, answer_id, url) VALUES (?1, ?2, ?3)",
-        &batch.answer_photos,
-        photo_fields,
-    )
-}
-
-/// The columns of a question or answer, in the order of their insert statements.
-fn post_fields(r: &PostRow) -> [&dyn ToSql; 8] {
-    [&r.id, &r.parent_id, &r.body, &r.date_ms, &r.author_name, &r.author_email, &r.reported, &r.helpfulness]
-}
-
-/// The columns of a review or answer photo.
-fn photo_fields(r: &PhotoRow) -> [&dyn ToSql; 3] {
-    [&r.id, &r.owner_id, &r.url]
-}
-
-/// Inserts `rows` with one prepared statement, binding each row's columns with `bind`.
-fn insert_all<R, const N: usize>(
-    conn: &Connection,
-    sql: &str,
-    rows: &[R],
-    bind: for<'r> fn(&'r R) -> [&'r dyn ToSql; N],
-) -> Result<(), StoreError> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let mut stmt = conn.prepare_cached(sql).map_err(db_error)?;
-    for row in rows {
-        stmt.execute(bind(row).as_slice()).map_err(db_error)?;
+    for rows in batch.tables() {
+        if rows.is_empty() {
+            continue;
+        }
+        let description = rows.table().describe();
+        let names: Vec<&str> = description.columns.iter().map(|c| c.name).collect();
+        let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            description.name,
+            names.join(", "),
+            placeholders.join(", ")
+        );
+        let mut stmt = conn.prepare_cached(&sql).map_err(db_error)?;
+        let mut values = Vec::with_capacity(names.len());
+        for index in 0..rows.len() {
+            values.clear();
+            rows.push_values(index, &mut values);
+            stmt.execute(rusqlite::params_from_iter(values.iter().map(|&value| Bind(value))))
+                .map_err(db_error)?;
+        }
     }
     Ok(())
+}
+
+/// A row's value as SQLite stores it: booleans as 0 and 1.
+struct Bind<'r>(Value<'r>);
+
+impl ToSql for Bind<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(match self.0 {
+            Value::Int(value) => ValueRef::Integer(value),
+            Value::Bool(value) => ValueRef::Integer(i64::from(value)),
+            Value::Text(value) => ValueRef::Text(value.as_bytes()),
+            Value::Null => ValueRef::Null,
+        }))
+    }
 }

@@ -1,20 +1,24 @@
 //! Questions and answers on SQLite.
 
+use atelier_core::fold::{AnswerPage, QuestionPage};
 use atelier_core::input::{NewAnswer, NewQuestion, PageRequest, now_ms};
 use atelier_core::records::{Answer, Question};
 use atelier_core::{AnswerId, ProductId, QuestionId, StoreError};
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::{db_error, decode_photos};
+use crate::db_error;
+use crate::read::fold;
 
 /// A page of questions with every visible answer and its photos, in one statement: one row per
 /// answer (or one per question without answers), ordered so the rows of a question are
 /// adjacent. The page comes from `questions_product`, the answers from `answers_question`, the
 /// photos from `answer_photos_answer`. No row at all means no such product.
-const QUESTIONS: &str = "SELECT q.id, q.body, q.date_ms, q.asker_name, q.helpfulness, \
-        a.id, a.body, a.date_ms, a.answerer_name, a.helpfulness, \
+const QUESTIONS: &str = "SELECT q.id AS question_id, q.body AS question_body, q.date_ms AS question_date, \
+        q.asker_name AS asker_name, q.helpfulness AS question_helpfulness, \
+        a.id AS answer_id, a.body AS answer_body, a.date_ms AS answer_date, \
+        a.answerer_name AS answerer_name, a.helpfulness AS answer_helpfulness, \
         (SELECT json_group_array(json_array(ph.id, ph.url) ORDER BY ph.id) \
-           FROM answer_photos ph WHERE ph.answer_id = a.id) \
+           FROM answer_photos ph WHERE ph.answer_id = a.id) AS photos \
     FROM products p \
     LEFT JOIN (SELECT id, body, date_ms, asker_name, helpfulness FROM questions \
                WHERE product_id = ?1 AND reported = 0 \
@@ -29,52 +33,15 @@ pub(crate) fn questions(
     page: PageRequest,
 ) -> Result<Vec<Question>, StoreError> {
     let mut stmt = conn.prepare_cached(QUESTIONS).map_err(db_error)?;
-    let mut rows = stmt.query(params![product.get(), page.count(), page.offset()]).map_err(db_error)?;
-    let mut found = false;
-    let mut questions: Vec<Question> = Vec::new();
-    while let Some(row) = rows.next().map_err(db_error)? {
-        found = true;
-        let Some(id) = row.get::<_, Option<i64>>(0).map_err(db_error)? else {
-            continue;
-        };
-        let id = QuestionId::new_unchecked(id);
-        if questions.last().is_none_or(|last| last.id != id) {
-            questions.push(Question {
-                id,
-                body: row.get(1).map_err(db_error)?,
-                date_ms: row.get(2).map_err(db_error)?,
-                asker_name: row.get(3).map_err(db_error)?,
-                helpfulness: row.get(4).map_err(db_error)?,
-                answers: Vec::new(),
-            });
-        }
-        if let (Some(answer), Some(question)) = (answer_from_row(row, 5)?, questions.last_mut()) {
-            question.answers.push(answer);
-        }
-    }
-    if found { Ok(questions) } else { Err(StoreError::NotFound("product")) }
-}
-
-/// Reads an answer from the columns starting at `at`: id, body, date, name, helpfulness, photos.
-fn answer_from_row(row: &Row<'_>, at: usize) -> Result<Option<Answer>, StoreError> {
-    let Some(id) = row.get::<_, Option<i64>>(at).map_err(db_error)? else {
-        return Ok(None);
-    };
-    Ok(Some(Answer {
-        id: AnswerId::new_unchecked(id),
-        body: row.get(at + 1).map_err(db_error)?,
-        date_ms: row.get(at + 2).map_err(db_error)?,
-        answerer_name: row.get(at + 3).map_err(db_error)?,
-        helpfulness: row.get(at + 4).map_err(db_error)?,
-        photos: decode_photos(row.get(at + 5).map_err(db_error)?)?,
-    }))
+    fold::<QuestionPage>(stmt.query(params![product.get(), page.count(), page.offset()]).map_err(db_error)?)
 }
 
 /// A page of a visible question's visible answers with their photos, in one statement
 /// (`answers_question`, `answer_photos_answer`). No row means no such visible question.
-const ANSWERS: &str = "SELECT a.id, a.body, a.date_ms, a.answerer_name, a.helpfulness, \
+const ANSWERS: &str = "SELECT a.id AS answer_id, a.body AS answer_body, a.date_ms AS answer_date, \
+        a.answerer_name AS answerer_name, a.helpfulness AS answer_helpfulness, \
         (SELECT json_group_array(json_array(ph.id, ph.url) ORDER BY ph.id) \
-           FROM answer_photos ph WHERE ph.answer_id = a.id) \
+           FROM answer_photos ph WHERE ph.answer_id = a.id) AS photos \
     FROM questions q \
     LEFT JOIN (SELECT id, body, date_ms, answerer_name, helpfulness FROM answers \
                WHERE question_id = ?1 AND reported = 0 \
@@ -88,14 +55,7 @@ pub(crate) fn answers(
     page: PageRequest,
 ) -> Result<Vec<Answer>, StoreError> {
     let mut stmt = conn.prepare_cached(ANSWERS).map_err(db_error)?;
-    let mut rows = stmt.query(params![question.get(), page.count(), page.offset()]).map_err(db_error)?;
-    let mut found = false;
-    let mut answers = Vec::new();
-    while let Some(row) = rows.next().map_err(db_error)? {
-        found = true;
-        answers.extend(answer_from_row(row, 0)?);
-    }
-    if found { Ok(answers) } else { Err(StoreError::NotFound("question")) }
+    fold::<AnswerPage>(stmt.query(params![question.get(), page.count(), page.offset()]).map_err(db_error)?)
 }
 
 /// Inserts only if the product exists (primary-key probe), so no row comes back otherwise.

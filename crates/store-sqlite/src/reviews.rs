@@ -1,11 +1,13 @@
 //! Reviews and review meta on SQLite.
 
+use atelier_core::fold::{MetaRows, ReviewPage};
 use atelier_core::input::{NewReview, PageRequest, ReviewSort, now_ms};
-use atelier_core::records::{CharacteristicSummary, Review, ReviewMeta};
+use atelier_core::records::{Review, ReviewMeta};
 use atelier_core::{CharacteristicId, ProductId, ReviewId, StoreError};
-use rusqlite::{Connection, Row, params};
+use rusqlite::{Connection, params};
 
-use crate::{db_error, decode_photos};
+use crate::db_error;
+use crate::read::fold;
 
 /// A page of a product's reviews in one statement. The product row is the left side of the
 /// join, so an existing product with no reviews yields one row of NULLs and an unknown product
@@ -14,10 +16,12 @@ use crate::{db_error, decode_photos};
 macro_rules! list_sql {
     ($order:literal, $outer_order:literal) => {
         concat!(
-            "SELECT r.id, r.rating, r.summary, r.recommend, r.response, r.body, r.date_ms, \
-                    r.reviewer_name, r.helpfulness, \
+            "SELECT r.id AS review_id, r.rating AS rating, r.summary AS summary, \
+                    r.recommend AS recommend, r.response AS response, r.body AS review_body, \
+                    r.date_ms AS review_date, r.reviewer_name AS reviewer_name, \
+                    r.helpfulness AS review_helpfulness, \
                     (SELECT json_group_array(json_array(ph.id, ph.url) ORDER BY ph.id) \
-                       FROM review_photos ph WHERE ph.review_id = r.id) \
+                       FROM review_photos ph WHERE ph.review_id = r.id) AS photos \
              FROM products p \
              LEFT JOIN (SELECT id, rating, summary, recommend, response, body, date_ms, reviewer_name, \
                                helpfulness, relevance \
@@ -48,41 +52,16 @@ pub(crate) fn list(
         ReviewSort::Relevant => LIST_RELEVANT,
     };
     let mut stmt = conn.prepare_cached(sql).map_err(db_error)?;
-    let mut rows = stmt.query(params![product.get(), page.count(), page.offset()]).map_err(db_error)?;
-    let mut found = false;
-    let mut reviews = Vec::new();
-    while let Some(row) = rows.next().map_err(db_error)? {
-        found = true;
-        if let Some(review) = review_from_row(row)? {
-            reviews.push(review);
-        }
-    }
-    if found { Ok(reviews) } else { Err(StoreError::NotFound("product")) }
-}
-
-fn review_from_row(row: &Row<'_>) -> Result<Option<Review>, StoreError> {
-    let Some(id) = row.get::<_, Option<i64>>(0).map_err(db_error)? else {
-        return Ok(None);
-    };
-    Ok(Some(Review {
-        id: ReviewId::new_unchecked(id),
-        rating: row.get(1).map_err(db_error)?,
-        summary: row.get(2).map_err(db_error)?,
-        recommend: row.get(3).map_err(db_error)?,
-        response: row.get(4).map_err(db_error)?,
-        body: row.get(5).map_err(db_error)?,
-        date_ms: row.get(6).map_err(db_error)?,
-        reviewer_name: row.get(7).map_err(db_error)?,
-        helpfulness: row.get(8).map_err(db_error)?,
-        photos: decode_photos(row.get(9).map_err(db_error)?)?,
-    }))
+    fold::<ReviewPage>(stmt.query(params![product.get(), page.count(), page.offset()]).map_err(db_error)?)
 }
 
 /// Meta in one statement: the summary row (primary key), the product's characteristics
 /// (`characteristics_product`) and their totals (primary key). No row at all means no such
 /// product.
-const META: &str = "SELECT m.rating_1, m.rating_2, m.rating_3, m.rating_4, m.rating_5, \
-        m.recommended_false, m.recommended_true, c.id, c.name, cm.rating_sum, cm.rating_count \
+const META: &str = "SELECT m.rating_1 AS rating_1, m.rating_2 AS rating_2, m.rating_3 AS rating_3, \
+        m.rating_4 AS rating_4, m.rating_5 AS rating_5, m.recommended_false AS recommended_false, \
+        m.recommended_true AS recommended_true, c.id AS characteristic_id, c.name AS characteristic_name, \
+        cm.rating_sum AS rating_sum, cm.rating_count AS rating_count \
     FROM products p \
     LEFT JOIN review_meta m ON m.product_id = p.id \
     LEFT JOIN characteristics c ON c.product_id = p.id \
@@ -92,33 +71,7 @@ const META: &str = "SELECT m.rating_1, m.rating_2, m.rating_3, m.rating_4, m.rat
 
 pub(crate) fn meta(conn: &Connection, product: ProductId) -> Result<ReviewMeta, StoreError> {
     let mut stmt = conn.prepare_cached(META).map_err(db_error)?;
-    let mut rows = stmt.query([product.get()]).map_err(db_error)?;
-    let mut meta: Option<ReviewMeta> = None;
-    while let Some(row) = rows.next().map_err(db_error)? {
-        if meta.is_none() {
-            // A product without reviews has no summary row: its counts read as zeros.
-            let mut counts = [0_i64; 7];
-            for (i, count) in counts.iter_mut().enumerate() {
-                *count = row.get::<_, Option<i64>>(i).map_err(db_error)?.unwrap_or(0);
-            }
-            meta = Some(ReviewMeta {
-                ratings: [counts[0], counts[1], counts[2], counts[3], counts[4]],
-                recommended_false: counts[5],
-                recommended_true: counts[6],
-                characteristics: Vec::new(),
-            });
-        }
-        let Some(meta) = meta.as_mut() else { continue };
-        if let Some(id) = row.get::<_, Option<i64>>(7).map_err(db_error)? {
-            meta.characteristics.push(CharacteristicSummary {
-                id: CharacteristicId::new_unchecked(id),
-                name: row.get(8).map_err(db_error)?,
-                rating_sum: row.get::<_, Option<i64>>(9).map_err(db_error)?.unwrap_or(0),
-                rating_count: row.get::<_, Option<i64>>(10).map_err(db_error)?.unwrap_or(0),
-            });
-        }
-    }
-    meta.ok_or(StoreError::NotFound("product"))
+    fold::<MetaRows>(stmt.query([product.get()]).map_err(db_error)?)
 }
 
 /// The product and its characteristics (`characteristics_product`): no row means no product.

@@ -5,8 +5,9 @@ use std::cmp::Reverse;
 
 use atelier_core::Store;
 use atelier_core::input::{RELEVANCE_DAYS_PER_VOTE, ReviewSort};
-use atelier_core::load::{
-    Batch, CharacteristicReviewRow, CharacteristicRow, PhotoRow, PostRow, ProductRow, ReviewRow,
+use atelier_core::tables::{
+    AnswerPhotoRow, AnswerRow, Batch, CharacteristicReviewRow, CharacteristicRow, ProductRow, QuestionRow,
+    ReviewPhotoRow, ReviewRow,
 };
 
 /// A catalogue loaded into a store, with the rows it was made from.
@@ -73,27 +74,36 @@ impl Fixture {
     /// A product's unreported questions, most helpful first, each with its unreported answers'
     /// ids, most helpful first.
     pub fn expected_questions(&self, product: i64) -> Vec<(i64, Vec<i64>)> {
-        let mut questions: Vec<&PostRow> =
-            self.batch.questions.iter().filter(|q| q.parent_id == product && !q.reported).collect();
+        let mut questions: Vec<&QuestionRow> =
+            self.batch.questions.iter().filter(|q| q.product_id == product && !q.reported).collect();
         questions.sort_by_key(|q| Reverse((q.helpfulness, q.id)));
         questions.iter().map(|q| (q.id, self.expected_answers(q.id))).collect()
     }
 
     /// A question's unreported answers' ids, most helpful first.
     pub fn expected_answers(&self, question: i64) -> Vec<i64> {
-        let mut answers: Vec<&PostRow> =
-            self.batch.answers.iter().filter(|a| a.parent_id == question && !a.reported).collect();
+        let mut answers: Vec<&AnswerRow> =
+            self.batch.answers.iter().filter(|a| a.question_id == question && !a.reported).collect();
         answers.sort_by_key(|a| Reverse((a.helpfulness, a.id)));
         answers.iter().map(|a| a.id).collect()
     }
 
-    /// The photo URLs of an answer or review, in id order.
-    pub fn expected_photos(photos: &[PhotoRow], owner: i64) -> Vec<(i64, String)> {
-        let mut out: Vec<(i64, String)> =
-            photos.iter().filter(|p| p.owner_id == owner).map(|p| (p.id, p.url.clone())).collect();
-        out.sort();
-        out
+    /// A review's photos, in id order.
+    pub fn expected_review_photos(&self, review: i64) -> Vec<(i64, String)> {
+        let photos = self.batch.review_photos.iter().filter(|p| p.review_id == review);
+        sorted(photos.map(|p| (p.id, p.url.clone())).collect())
     }
+
+    /// An answer's photos, in id order.
+    pub fn expected_answer_photos(&self, answer: i64) -> Vec<(i64, String)> {
+        let photos = self.batch.answer_photos.iter().filter(|p| p.answer_id == answer);
+        sorted(photos.map(|p| (p.id, p.url.clone())).collect())
+    }
+}
+
+fn sorted<T: Ord>(mut items: Vec<T>) -> Vec<T> {
+    items.sort();
+    items
 }
 
 const DAY: i64 = 86_400_000;
@@ -116,14 +126,41 @@ fn review(id: i64, product_id: i64, rating: i16, days: i64, helpfulness: i32, re
     }
 }
 
-fn post(id: i64, parent_id: i64, days: i64, helpfulness: i32, reported: bool, author: &str) -> PostRow {
-    PostRow {
+fn question(
+    id: i64,
+    product_id: i64,
+    days: i64,
+    helpfulness: i32,
+    reported: bool,
+    asker: &str,
+) -> QuestionRow {
+    QuestionRow {
         id,
-        parent_id,
-        body: format!("Post {id}"),
+        product_id,
+        body: format!("Question {id}"),
         date_ms: T0 + days * DAY,
-        author_name: author.to_owned(),
-        author_email: format!("{author}@example.com"),
+        asker_name: asker.to_owned(),
+        asker_email: format!("{asker}@example.com"),
+        reported,
+        helpfulness,
+    }
+}
+
+fn answer(
+    id: i64,
+    question_id: i64,
+    days: i64,
+    helpfulness: i32,
+    reported: bool,
+    answerer: &str,
+) -> AnswerRow {
+    AnswerRow {
+        id,
+        question_id,
+        body: format!("Answer {id}"),
+        date_ms: T0 + days * DAY,
+        answerer_name: answerer.to_owned(),
+        answerer_email: format!("{answerer}@example.com"),
         reported,
         helpfulness,
     }
@@ -163,10 +200,10 @@ pub fn fixture_batch() -> Batch {
         review(20, 4, 3, 3, 0, false),
     ];
     let review_photos = vec![
-        PhotoRow { id: 2, owner_id: 1, url: "https://example.com/r1b.jpg".into() },
-        PhotoRow { id: 1, owner_id: 1, url: "https://example.com/r1a.jpg".into() },
-        PhotoRow { id: 3, owner_id: 7, url: "https://example.com/r7.jpg".into() },
-        PhotoRow { id: 4, owner_id: 4, url: "https://example.com/r4-reported.jpg".into() },
+        ReviewPhotoRow { id: 2, review_id: 1, url: "https://example.com/r1b.jpg".into() },
+        ReviewPhotoRow { id: 1, review_id: 1, url: "https://example.com/r1a.jpg".into() },
+        ReviewPhotoRow { id: 3, review_id: 7, url: "https://example.com/r7.jpg".into() },
+        ReviewPhotoRow { id: 4, review_id: 4, url: "https://example.com/r4-reported.jpg".into() },
     ];
     let scores = [
         (1, 1, 5),
@@ -192,24 +229,24 @@ pub fn fixture_batch() -> Batch {
         })
         .collect();
     let questions = vec![
-        post(1, 1, 1, 5, false, "asker1"),
-        post(2, 1, 2, 9, true, "asker2"),
-        post(3, 1, 3, 5, false, "asker3"),
-        post(4, 1, 4, 0, false, "asker4"),
-        post(10, 4, 1, 0, false, "asker10"),
+        question(1, 1, 1, 5, false, "asker1"),
+        question(2, 1, 2, 9, true, "asker2"),
+        question(3, 1, 3, 5, false, "asker3"),
+        question(4, 1, 4, 0, false, "asker4"),
+        question(10, 4, 1, 0, false, "asker10"),
     ];
     let answers = vec![
-        post(1, 1, 5, 2, false, "Seller"),
-        post(2, 1, 6, 8, false, "answerer2"),
-        post(3, 1, 7, 2, false, "answerer3"),
-        post(4, 1, 8, 50, true, "answerer4"),
-        post(5, 3, 9, 0, false, "answerer5"),
-        post(6, 2, 9, 0, false, "answerer6"),
+        answer(1, 1, 5, 2, false, "Seller"),
+        answer(2, 1, 6, 8, false, "answerer2"),
+        answer(3, 1, 7, 2, false, "answerer3"),
+        answer(4, 1, 8, 50, true, "answerer4"),
+        answer(5, 3, 9, 0, false, "answerer5"),
+        answer(6, 2, 9, 0, false, "answerer6"),
     ];
     let answer_photos = vec![
-        PhotoRow { id: 1, owner_id: 2, url: "https://example.com/a2a.jpg".into() },
-        PhotoRow { id: 2, owner_id: 2, url: "https://example.com/a2b.jpg".into() },
-        PhotoRow { id: 3, owner_id: 4, url: "https://example.com/a4-reported.jpg".into() },
+        AnswerPhotoRow { id: 1, answer_id: 2, url: "https://example.com/a2a.jpg".into() },
+        AnswerPhotoRow { id: 2, answer_id: 2, url: "https://example.com/a2b.jpg".into() },
+        AnswerPhotoRow { id: 3, answer_id: 4, url: "https://example.com/a4-reported.jpg".into() },
     ];
     Batch {
         products,

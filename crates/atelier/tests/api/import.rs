@@ -3,17 +3,16 @@
 use std::path::{Path, PathBuf};
 
 use atelier_core::input::ReviewSort;
-use atelier_core::load::Batch;
-use atelier_etl::files::Table;
+use atelier_core::tables::{Batch, Table};
 use atelier_etl::generate::{Plan, Proportions, to_csv};
-use atelier_etl::import::{ImportOptions, ImportReport, import};
+use atelier_etl::import::{ImportReport, ImportSettings, import};
 use atelier_testkit::{Fixture, TestApp, for_each_store};
 use serde_json::{Value, json};
 
 use super::{question_shape, review_ids};
 
-fn options(dir: &Path, rejects: &Path) -> ImportOptions {
-    ImportOptions { dir: dir.to_owned(), replace: false, rejects: rejects.to_owned(), batch_rows: 500 }
+fn options(dir: &Path, rejects: &Path) -> ImportSettings {
+    ImportSettings { dir: dir.to_owned(), replace: false, rejects: rejects.to_owned(), batch_rows: 500 }
 }
 
 /// The real slices of the original files, copied byte for byte from
@@ -118,9 +117,9 @@ for_each_store! {
         let counts = to_csv(dir.path(), &plan).unwrap();
         let report = import(test.store.as_ref(), &options(dir.path(), &dir.path().join("rejects.csv"))).await.unwrap();
         assert_eq!(report.rejected(), 0, "{report:?}");
-        assert_eq!(loaded(&report, Table::Reviews), counts.reviews);
-        assert_eq!(loaded(&report, Table::CharacteristicReviews), counts.characteristic_reviews);
-        assert_eq!(loaded(&report, Table::AnswerPhotos), counts.answer_photos);
+        assert_eq!(loaded(&report, Table::Reviews), counts[Table::Reviews]);
+        assert_eq!(loaded(&report, Table::CharacteristicReviews), counts[Table::CharacteristicReviews]);
+        assert_eq!(loaded(&report, Table::AnswerPhotos), counts[Table::AnswerPhotos]);
         let fixture = Fixture { batch: rows_of(&plan) };
         let app = TestApp::spawn(test.store.clone()).await;
         for product in 1..=80 {

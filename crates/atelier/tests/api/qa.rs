@@ -1,6 +1,6 @@
 //! The Questions & Answers endpoints.
 
-use atelier_core::load::{Batch, PhotoRow, PostRow, ProductRow};
+use atelier_core::tables::{AnswerPhotoRow, AnswerRow, Batch, ProductRow, QuestionRow};
 use atelier_testkit::{Fixture, TestApp, for_each_store};
 use serde_json::{Value, json};
 
@@ -12,21 +12,34 @@ fn answer_ids(body: &Value) -> Vec<i64> {
 
 /// One product with 200 questions and 2,000 answers (10 each), some answers with photos.
 fn crowded_product() -> Batch {
-    let post = |id: i64, parent_id: i64, helpfulness: i32| PostRow {
-        id,
-        parent_id,
-        body: format!("Post {id}"),
-        date_ms: 1_600_000_000_000 + id,
-        author_name: format!("author{id}"),
-        author_email: format!("author{id}@example.com"),
-        reported: false,
-        helpfulness,
-    };
-    let questions: Vec<PostRow> = (1..=200).map(|id| post(id, 1, (id * 7 % 13) as i32)).collect();
-    let answers: Vec<PostRow> =
-        (1..=2000).map(|id| post(id, (id - 1) / 10 + 1, (id * 5 % 11) as i32)).collect();
+    let questions = (1..=200)
+        .map(|id| QuestionRow {
+            id,
+            product_id: 1,
+            body: format!("Question {id}"),
+            date_ms: 1_600_000_000_000 + id,
+            asker_name: format!("asker{id}"),
+            helpfulness: (id * 7 % 13) as i32,
+            ..QuestionRow::default()
+        })
+        .collect();
+    let answers = (1..=2000)
+        .map(|id| AnswerRow {
+            id,
+            question_id: (id - 1) / 10 + 1,
+            body: format!("Answer {id}"),
+            date_ms: 1_600_000_000_000 + id,
+            answerer_name: format!("answerer{id}"),
+            helpfulness: (id * 5 % 11) as i32,
+            ..AnswerRow::default()
+        })
+        .collect();
     let answer_photos = (1..=300)
-        .map(|id| PhotoRow { id, owner_id: id * 6, url: format!("https://example.com/answer{}.jpg", id * 6) })
+        .map(|id| AnswerPhotoRow {
+            id,
+            answer_id: id * 6,
+            url: format!("https://example.com/answer{}.jpg", id * 6),
+        })
         .collect();
     Batch {
         products: vec![ProductRow {

@@ -6,12 +6,15 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use atelier_core::load::{Batch, CharacteristicReviewRow, CharacteristicRow, PhotoRow, PostRow, ReviewRow};
+use atelier_core::tables::{
+    AnswerPhotoRow, AnswerRow, Batch, CharacteristicReviewRow, CharacteristicRow, Counts, QuestionRow,
+    ReviewPhotoRow, ReviewRow, Table,
+};
 use atelier_core::{Store, StoreError};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rand_xoshiro::rand_core::{Rng, SeedableRng};
 
-use crate::files::{self, Table};
+use crate::files;
 
 /// Products per chunk: the unit of determinism and of parallel work.
 pub const CHUNK_PRODUCTS: i64 = 1000;
@@ -75,10 +78,27 @@ pub fn chunk(
     batch
 }
 
+/// One product and everything about it.
 fn product(draw: &mut Draw, p: &Proportions, product_id: i64, batch: &mut Batch) {
     batch.products.push(text::product(draw, product_id));
+    let characteristics = characteristics(draw, p, product_id, batch);
+    for _ in 0..draw.geometric(p.reviews_per_product) {
+        review(draw, p, product_id, characteristics.clone(), batch);
+    }
+    for _ in 0..draw.geometric(p.questions_per_product) {
+        question(draw, p, product_id, batch);
+    }
+}
 
-    let first_characteristic = batch.characteristics.len();
+/// The product's characteristics, a random subset of the six in their fixed order; returns
+/// where they are in `batch.characteristics`.
+fn characteristics(
+    draw: &mut Draw,
+    p: &Proportions,
+    product_id: i64,
+    batch: &mut Batch,
+) -> std::ops::Range<usize> {
+    let first = batch.characteristics.len();
     let extra = (p.characteristics_per_product.clamp(1.0, 6.0) - 1.0) / 5.0;
     let wanted = 1 + (0..5).filter(|_| draw.chance(extra)).count();
     let mut names: Vec<&str> = CHARACTERISTICS.to_vec();
@@ -89,174 +109,103 @@ fn product(draw: &mut Draw, p: &Proportions, product_id: i64, batch: &mut Batch)
         let id = batch.characteristics.len() as i64 + 1;
         batch.characteristics.push(CharacteristicRow { id, product_id, name: name.to_owned() });
     }
+    first..batch.characteristics.len()
+}
 
-    for _ in 0..draw.geometric(p.reviews_per_product) {
-        let review_id = batch.reviews.len() as i64 + 1;
-        let rating = draw.weighted(&[5, 8, 17, 30, 40]) as i16 + 1;
-        let recommend = draw.chance([0.1, 0.25, 0.6, 0.9, 0.97][rating as usize - 1]);
-        let (summary, body) = text::review(draw, rating);
-        let name = text::username(draw);
-        batch.reviews.push(ReviewRow {
-            id: review_id,
-            product_id,
-            rating,
-            date_ms: draw.between(FIRST_DATE_MS, LAST_DATE_MS),
-            summary,
-            body,
-            recommend,
-            reported: draw.one_in(p.reported_one_in),
-            reviewer_email: text::email(draw, &name),
-            reviewer_name: name,
-            response: draw.chance(0.1).then(|| text::response(draw)),
-            helpfulness: draw.helpfulness(),
-        });
-        for _ in 0..draw.geometric(p.photos_per_review).min(5) {
-            let id = batch.review_photos.len() as i64 + 1;
-            batch.review_photos.push(PhotoRow { id, owner_id: review_id, url: text::photo_url(draw) });
-        }
-        for characteristic in &batch.characteristics[first_characteristic..] {
-            let id = batch.characteristic_reviews.len() as i64 + 1;
-            let value = (rating + draw.weighted(&[1, 3, 1]) as i16 - 1).clamp(1, 5);
-            batch.characteristic_reviews.push(CharacteristicReviewRow {
-                id,
-                characteristic_id: characteristic.id,
-                review_id,
-                value,
-            });
-        }
+/// One review with its photos and a score for each of the product's `characteristics`, close
+/// to its rating.
+fn review(
+    draw: &mut Draw,
+    p: &Proportions,
+    product_id: i64,
+    characteristics: std::ops::Range<usize>,
+    batch: &mut Batch,
+) {
+    let review_id = batch.reviews.len() as i64 + 1;
+    let rating = draw.weighted(&[5, 8, 17, 30, 40]) as i16 + 1;
+    let recommend = draw.chance([0.1, 0.25, 0.6, 0.9, 0.97][rating as usize - 1]);
+    let (summary, body) = text::review(draw, rating);
+    let name = text::username(draw);
+    batch.reviews.push(ReviewRow {
+        id: review_id,
+        product_id,
+        rating,
+        date_ms: draw.between(FIRST_DATE_MS, LAST_DATE_MS),
+        summary,
+        body,
+        recommend,
+        reported: draw.one_in(p.reported_one_in),
+        reviewer_email: text::email(draw, &name),
+        reviewer_name: name,
+        response: draw.chance(0.1).then(|| text::response(draw)),
+        helpfulness: draw.helpfulness(),
+    });
+    for _ in 0..draw.geometric(p.photos_per_review).min(5) {
+        let id = batch.review_photos.len() as i64 + 1;
+        batch.review_photos.push(ReviewPhotoRow { id, review_id, url: text::photo_url(draw) });
     }
+    for index in characteristics {
+        let id = batch.characteristic_reviews.len() as i64 + 1;
+        let value = (rating + draw.weighted(&[1, 3, 1]) as i16 - 1).clamp(1, 5);
+        let characteristic_id = batch.characteristics[index].id;
+        batch.characteristic_reviews.push(CharacteristicReviewRow {
+            id,
+            characteristic_id,
+            review_id,
+            value,
+        });
+    }
+}
 
-    for _ in 0..draw.geometric(p.questions_per_product) {
-        let question_id = batch.questions.len() as i64 + 1;
-        let asked = draw.between(FIRST_DATE_MS, LAST_DATE_MS - 86_400_000);
-        let name = text::username(draw);
-        batch.questions.push(PostRow {
-            id: question_id,
-            parent_id: product_id,
-            body: text::question(draw),
-            date_ms: asked,
-            author_email: text::email(draw, &name),
-            author_name: name,
+/// One question with its answers and their photos; about one answer in ten is the seller's.
+fn question(draw: &mut Draw, p: &Proportions, product_id: i64, batch: &mut Batch) {
+    let question_id = batch.questions.len() as i64 + 1;
+    let asked = draw.between(FIRST_DATE_MS, LAST_DATE_MS - 86_400_000);
+    let name = text::username(draw);
+    batch.questions.push(QuestionRow {
+        id: question_id,
+        product_id,
+        body: text::question(draw),
+        date_ms: asked,
+        asker_email: text::email(draw, &name),
+        asker_name: name,
+        reported: draw.one_in(p.reported_one_in),
+        helpfulness: draw.helpfulness(),
+    });
+    for _ in 0..draw.geometric(p.answers_per_question) {
+        let answer_id = batch.answers.len() as i64 + 1;
+        let name = if draw.chance(0.1) { "Seller".to_owned() } else { text::username(draw) };
+        batch.answers.push(AnswerRow {
+            id: answer_id,
+            question_id,
+            body: text::answer(draw),
+            date_ms: draw.between(asked, LAST_DATE_MS),
+            answerer_email: text::email(draw, &name),
+            answerer_name: name,
             reported: draw.one_in(p.reported_one_in),
             helpfulness: draw.helpfulness(),
         });
-        for _ in 0..draw.geometric(p.answers_per_question) {
-            let answer_id = batch.answers.len() as i64 + 1;
-            let name = if draw.chance(0.1) { "Seller".to_owned() } else { text::username(draw) };
-            batch.answers.push(PostRow {
-                id: answer_id,
-                parent_id: question_id,
-                body: text::answer(draw),
-                date_ms: draw.between(asked, LAST_DATE_MS),
-                author_email: text::email(draw, &name),
-                author_name: name,
-                reported: draw.one_in(p.reported_one_in),
-                helpfulness: draw.helpfulness(),
-            });
-            for _ in 0..draw.geometric(p.photos_per_answer).min(5) {
-                let id = batch.answer_photos.len() as i64 + 1;
-                batch.answer_photos.push(PhotoRow { id, owner_id: answer_id, url: text::photo_url(draw) });
-            }
+        for _ in 0..draw.geometric(p.photos_per_answer).min(5) {
+            let id = batch.answer_photos.len() as i64 + 1;
+            batch.answer_photos.push(AnswerPhotoRow { id, answer_id, url: text::photo_url(draw) });
         }
     }
 }
 
 /// The running id offsets of every generated table: chunk after chunk, in order, it shifts a
-/// chunk's local ids (from 1) past the ids already handed out.
+/// chunk's local ids (from 1) past the ids already handed out. Product ids are global from the
+/// start, so the products' offset stays 0.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct IdCursor {
-    characteristics: i64,
-    reviews: i64,
-    review_photos: i64,
-    characteristic_reviews: i64,
-    questions: i64,
-    answers: i64,
-    answer_photos: i64,
-}
+pub struct IdCursor(Counts);
 
 impl IdCursor {
     /// Makes `batch`'s ids global and advances past them.
     pub fn rebase(&mut self, batch: &mut Batch) {
-        for row in &mut batch.characteristics {
-            row.id += self.characteristics;
+        for rows in batch.tables_mut() {
+            rows.shift_keys(&self.0);
         }
-        for row in &mut batch.reviews {
-            row.id += self.reviews;
-        }
-        for row in &mut batch.review_photos {
-            row.id += self.review_photos;
-            row.owner_id += self.reviews;
-        }
-        for row in &mut batch.characteristic_reviews {
-            row.id += self.characteristic_reviews;
-            row.characteristic_id += self.characteristics;
-            row.review_id += self.reviews;
-        }
-        for row in &mut batch.questions {
-            row.id += self.questions;
-        }
-        for row in &mut batch.answers {
-            row.id += self.answers;
-            row.parent_id += self.questions;
-        }
-        for row in &mut batch.answer_photos {
-            row.id += self.answer_photos;
-            row.owner_id += self.answers;
-        }
-        self.characteristics += batch.characteristics.len() as i64;
-        self.reviews += batch.reviews.len() as i64;
-        self.review_photos += batch.review_photos.len() as i64;
-        self.characteristic_reviews += batch.characteristic_reviews.len() as i64;
-        self.questions += batch.questions.len() as i64;
-        self.answers += batch.answers.len() as i64;
-        self.answer_photos += batch.answer_photos.len() as i64;
-    }
-}
-
-/// Row counts per table of a generated or loaded catalogue.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counts {
-    /// Products.
-    pub products: u64,
-    /// Characteristics.
-    pub characteristics: u64,
-    /// Reviews.
-    pub reviews: u64,
-    /// Review photos.
-    pub review_photos: u64,
-    /// Characteristic ratings.
-    pub characteristic_reviews: u64,
-    /// Questions.
-    pub questions: u64,
-    /// Answers.
-    pub answers: u64,
-    /// Answer photos.
-    pub answer_photos: u64,
-}
-
-impl Counts {
-    /// Adds a batch's rows.
-    pub fn add(&mut self, batch: &Batch) {
-        self.products += batch.products.len() as u64;
-        self.characteristics += batch.characteristics.len() as u64;
-        self.reviews += batch.reviews.len() as u64;
-        self.review_photos += batch.review_photos.len() as u64;
-        self.characteristic_reviews += batch.characteristic_reviews.len() as u64;
-        self.questions += batch.questions.len() as u64;
-        self.answers += batch.answers.len() as u64;
-        self.answer_photos += batch.answer_photos.len() as u64;
-    }
-
-    /// All rows together.
-    pub fn total(&self) -> u64 {
-        self.products
-            + self.characteristics
-            + self.reviews
-            + self.review_photos
-            + self.characteristic_reviews
-            + self.questions
-            + self.answers
-            + self.answer_photos
+        self.0.add(batch);
+        self.0[Table::Products] = 0;
     }
 }
 
@@ -310,13 +259,13 @@ impl Plan {
                     })
                     .collect()
             });
-            let products_before = counts.products;
+            let products_before = counts[Table::Products];
             for batch in &mut batches {
                 cursor.rebase(batch);
                 counts.add(batch);
             }
             sink(&pool, batches)?;
-            progress.inc(counts.products - products_before);
+            progress.inc(counts[Table::Products] - products_before);
         }
         progress.finish_and_clear();
         Ok(counts)
@@ -347,20 +296,20 @@ pub async fn into_store(store: &dyn Store, plan: Plan, replace: bool) -> Result<
     Ok(counts)
 }
 
-/// Writes the catalogue as the eight CSV files of the original dataset into `dir`. Each
+/// Writes the catalogue as the CSV files of the original dataset into `dir`. Each
 /// window's chunks are encoded in parallel and written in order.
 pub fn to_csv(dir: &Path, plan: &Plan) -> std::io::Result<Counts> {
     std::fs::create_dir_all(dir)?;
     let mut files = Vec::with_capacity(Table::ALL.len());
     for table in Table::ALL {
-        let mut file = BufWriter::with_capacity(1 << 20, File::create(dir.join(table.file_name()))?);
+        let mut file = BufWriter::with_capacity(1 << 20, File::create(dir.join(table.describe().file()))?);
         let mut header = Vec::new();
         files::write_header(&mut header, table);
         file.write_all(&header)?;
         files.push(file);
     }
     let counts = plan.run(|pool, batches| {
-        let encoded: Vec<[Vec<u8>; 8]> = pool.install(|| {
+        let encoded: Vec<Vec<Vec<u8>>> = pool.install(|| {
             use rayon::prelude::*;
             batches.par_iter().map(encode).collect()
         });
@@ -378,24 +327,16 @@ pub fn to_csv(dir: &Path, plan: &Plan) -> std::io::Result<Counts> {
 }
 
 /// One batch as the bytes of each file, in [`Table::ALL`] order.
-fn encode(batch: &Batch) -> [Vec<u8>; 8] {
-    fn lines<R>(rows: &[R], bytes_per_row: usize, write: fn(&mut Vec<u8>, &R)) -> Vec<u8> {
-        let mut out = Vec::with_capacity(rows.len() * bytes_per_row);
-        for row in rows {
-            write(&mut out, row);
-        }
-        out
-    }
-    [
-        lines(&batch.products, 200, files::write_product),
-        lines(&batch.characteristics, 24, files::write_characteristic),
-        lines(&batch.reviews, 320, files::write_review),
-        lines(&batch.review_photos, 110, files::write_photo),
-        lines(&batch.characteristic_reviews, 24, files::write_characteristic_review),
-        lines(&batch.questions, 110, files::write_post),
-        lines(&batch.answers, 110, files::write_post),
-        lines(&batch.answer_photos, 110, files::write_photo),
-    ]
+fn encode(batch: &Batch) -> Vec<Vec<u8>> {
+    batch
+        .tables()
+        .iter()
+        .map(|rows| {
+            let mut out = Vec::with_capacity(rows.len() * 128);
+            files::write_rows(&mut out, *rows);
+            out
+        })
+        .collect()
 }
 
 /// Draws from one chunk's random stream.
@@ -495,7 +436,7 @@ mod tests {
         assert_eq!(reviews, (1..=reviews.len() as i64).collect::<Vec<_>>());
         for batch in &batches {
             for photo in &batch.review_photos {
-                assert!(batch.reviews.iter().any(|r| r.id == photo.owner_id));
+                assert!(batch.reviews.iter().any(|r| r.id == photo.review_id));
             }
             for score in &batch.characteristic_reviews {
                 let review = batch.reviews.iter().find(|r| r.id == score.review_id).unwrap();
@@ -504,7 +445,7 @@ mod tests {
                 assert_eq!(review.product_id, characteristic.product_id);
             }
             for answer in &batch.answers {
-                assert!(batch.questions.iter().any(|q| q.id == answer.parent_id));
+                assert!(batch.questions.iter().any(|q| q.id == answer.question_id));
             }
         }
     }
@@ -513,15 +454,16 @@ mod tests {
     fn proportions_follow_the_original_data() {
         let mut counts = Counts::default();
         catalogue(11, 20_000).iter().for_each(|b| counts.add(b));
-        let per = |n: u64, d: u64| n as f64 / d as f64;
+        use Table::*;
+        let per = |n: Table, d: Table| counts[n] as f64 / counts[d] as f64;
         let cases = [
-            ("reviews per product", per(counts.reviews, counts.products), 5.77),
-            ("photos per review", per(counts.review_photos, counts.reviews), 0.475),
-            ("characteristics per product", per(counts.characteristics, counts.products), 3.35),
-            ("ratings per review", per(counts.characteristic_reviews, counts.reviews), 3.35),
-            ("questions per product", per(counts.questions, counts.products), 3.52),
-            ("answers per question", per(counts.answers, counts.questions), 1.95),
-            ("photos per answer", per(counts.answer_photos, counts.answers), 0.3),
+            ("reviews per product", per(Reviews, Products), 5.77),
+            ("photos per review", per(ReviewPhotos, Reviews), 0.475),
+            ("characteristics per product", per(Characteristics, Products), 3.35),
+            ("ratings per review", per(CharacteristicReviews, Reviews), 3.35),
+            ("questions per product", per(Questions, Products), 3.52),
+            ("answers per question", per(Answers, Questions), 1.95),
+            ("photos per answer", per(AnswerPhotos, Answers), 0.3),
         ];
         for (name, actual, expected) in cases {
             assert!((actual - expected).abs() / expected < 0.05, "{name}: {actual:.3}, expected {expected}");

@@ -1,7 +1,7 @@
 //! Realistic text for generated rows: product names, review and Q&A prose, usernames, emails
 //! and photo URLs, assembled from fixed word lists so that output depends only on the seed.
 
-use atelier_core::load::ProductRow;
+use atelier_core::tables::ProductRow;
 
 use super::Draw;
 

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use atelier_core::input::{
     Email, NewAnswer, NewQuestion, NewReview, PageRequest, PhotoUrl, Rating, ReviewSort, Text,
 };
-use atelier_core::load::Batch;
 use atelier_core::records::{Question, Review};
+use atelier_core::tables::Batch;
 use atelier_core::{
     AnswerId, CharacteristicId, Flag, FlagTarget, ProductId, QuestionId, ReviewId, Store, StoreError,
 };
@@ -145,7 +145,7 @@ for_each_store! {
         let reviews = test.store.reviews(product(1), ReviewSort::Newest, page(1, 100)).await.unwrap();
         for review in &reviews {
             let photos: Vec<(i64, String)> = review.photos.iter().map(|p| (p.id, p.url.clone())).collect();
-            assert_eq!(photos, Fixture::expected_photos(&fixture.batch.review_photos, review.id.get()));
+            assert_eq!(photos, fixture.expected_review_photos(review.id.get()));
         }
         let first = reviews.iter().find(|r| r.id.get() == 1).unwrap();
         assert_eq!(first.photos.len(), 2);
@@ -270,7 +270,7 @@ for_each_store! {
         assert_eq!(question_ids(&questions), [(3, vec![5]), (1, vec![2, 3, 1]), (4, vec![])]);
         let answer = &questions[1].answers[0];
         let photos: Vec<(i64, String)> = answer.photos.iter().map(|p| (p.id, p.url.clone())).collect();
-        assert_eq!(photos, Fixture::expected_photos(&fixture.batch.answer_photos, 2));
+        assert_eq!(photos, fixture.expected_answer_photos(2));
         let second_page = test.store.questions(product(1), page(2, 2)).await.unwrap();
         assert_eq!(question_ids(&second_page), [(4, vec![])]);
     }
