@@ -103,6 +103,17 @@ impl ProductInPath {
                 .map_err(ApiError::InvalidParameter),
         }
     }
+
+    /// The product of the path, or else of the body's `product_id` field.
+    pub(crate) fn or_body(self, fields: &Fields) -> Result<ProductId, ApiError> {
+        match self.0 {
+            Some(id) => Ok(id),
+            None => fields
+                .integer("product_id")
+                .and_then(|raw| ProductId::from_i64("product_id", raw))
+                .map_err(ApiError::InvalidBody),
+        }
+    }
 }
 
 /// A POST body as fields: a JSON object, or an `application/x-www-form-urlencoded` form read

@@ -49,12 +49,7 @@ pub(crate) async fn create(
     path: ProductInPath,
     Body(fields): Body,
 ) -> Result<Response, ApiError> {
-    let product = match path.0 {
-        Some(id) => id,
-        None => {
-            body_field(fields.integer("product_id").and_then(|raw| ProductId::from_i64("product_id", raw)))?
-        }
-    };
+    let product = path.or_body(&fields)?;
     let review = body_field(new_review(product, &fields))?;
     let id = app.store.add_review(&review).await?;
     Ok((StatusCode::CREATED, Json(ReviewCreated { review_id: id.get() })).into_response())

@@ -34,7 +34,7 @@ pub struct HttpOptions {
 pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
     let store = options.store.open().await?;
     let listener = bind(&options.http).await?;
-    tracing::info!(database = %options.store.database_url, address = %options.http.listen, "serving");
+    tracing::info!(database = %options.store.database_url, "serving");
     serve(store, listener, &options.http).await
 }
 
@@ -45,6 +45,8 @@ pub async fn bind(http: &HttpOptions) -> anyhow::Result<TcpListener> {
 
 /// Serves `store` on `listener` until a shutdown signal, then drains in-flight requests.
 pub async fn serve(store: Arc<dyn Store>, listener: TcpListener, http: &HttpOptions) -> anyhow::Result<()> {
+    // The bound address, not the configured one: with port 0 this is the only place it shows.
+    tracing::info!(address = %listener.local_addr().context("failed to read the listening address")?, "listening");
     let config = ApiConfig { cors_origins: http.cors_origins.clone() };
     let router = atelier_api::router(AppState { store }, &config);
     atelier_api::serve(listener, router, shutdown_signal()).await.context("failed to serve HTTP")

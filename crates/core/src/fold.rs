@@ -104,63 +104,89 @@ pub trait Fold: Default {
     fn finish(self) -> Result<Self::Output, StoreError>;
 }
 
-/// The review of a review-page row, `None` on the one row of NULLs of a product without reviews.
-fn review(row: &impl Cells) -> Result<Option<Review>, StoreError> {
-    let Some(id) = row.int(c::REVIEW_ID)? else {
-        return Ok(None);
-    };
-    let rating = required(row.int(c::RATING)?, c::RATING)?;
-    Ok(Some(Review {
-        id: ReviewId::new_unchecked(id),
-        rating: i16::try_from(rating).map_err(|_| StoreError::Internal(format!("rating {rating}")))?,
-        summary: required(row.text(c::SUMMARY)?, c::SUMMARY)?,
-        recommend: required(row.flag(c::RECOMMEND)?, c::RECOMMEND)?,
-        response: row.text(c::RESPONSE)?,
-        body: required(row.text(c::REVIEW_BODY)?, c::REVIEW_BODY)?,
-        date_ms: required(row.int(c::REVIEW_DATE)?, c::REVIEW_DATE)?,
-        reviewer_name: required(row.text(c::REVIEWER_NAME)?, c::REVIEWER_NAME)?,
-        helpfulness: required(row.int(c::REVIEW_HELPFULNESS)?, c::REVIEW_HELPFULNESS)?,
-        photos: row.photos()?,
-    }))
+/// A record that a page lists, one per row.
+pub trait Listed: Sized {
+    /// What a page without any row is the parent of ("product", "question").
+    const PARENT: &'static str;
+
+    /// The record of a row, `None` on the one row of NULLs of a parent with nothing to show.
+    fn from_row(row: &impl Cells) -> Result<Option<Self>, StoreError>;
 }
 
-/// The answer of a row, `None` where the row has none (a question without answers, or the row
-/// of NULLs of a question without visible answers).
-fn answer(row: &impl Cells) -> Result<Option<Answer>, StoreError> {
-    let Some(id) = row.int(c::ANSWER_ID)? else {
-        return Ok(None);
-    };
-    Ok(Some(Answer {
-        id: AnswerId::new_unchecked(id),
-        body: required(row.text(c::ANSWER_BODY)?, c::ANSWER_BODY)?,
-        date_ms: required(row.int(c::ANSWER_DATE)?, c::ANSWER_DATE)?,
-        answerer_name: required(row.text(c::ANSWERER_NAME)?, c::ANSWERER_NAME)?,
-        helpfulness: required(row.int(c::ANSWER_HELPFULNESS)?, c::ANSWER_HELPFULNESS)?,
-        photos: row.photos()?,
-    }))
+impl Listed for Review {
+    const PARENT: &'static str = "product";
+
+    fn from_row(row: &impl Cells) -> Result<Option<Self>, StoreError> {
+        let Some(id) = row.int(c::REVIEW_ID)? else {
+            return Ok(None);
+        };
+        let rating = required(row.int(c::RATING)?, c::RATING)?;
+        Ok(Some(Review {
+            id: ReviewId::new_unchecked(id),
+            rating: i16::try_from(rating).map_err(|_| StoreError::Internal(format!("rating {rating}")))?,
+            summary: required(row.text(c::SUMMARY)?, c::SUMMARY)?,
+            recommend: required(row.flag(c::RECOMMEND)?, c::RECOMMEND)?,
+            response: row.text(c::RESPONSE)?,
+            body: required(row.text(c::REVIEW_BODY)?, c::REVIEW_BODY)?,
+            date_ms: required(row.int(c::REVIEW_DATE)?, c::REVIEW_DATE)?,
+            reviewer_name: required(row.text(c::REVIEWER_NAME)?, c::REVIEWER_NAME)?,
+            helpfulness: required(row.int(c::REVIEW_HELPFULNESS)?, c::REVIEW_HELPFULNESS)?,
+            photos: row.photos()?,
+        }))
+    }
 }
 
-/// A page of a product's reviews: one row per review, or one row of NULLs when the product has
-/// none to show; no row at all when there is no such product.
-#[derive(Default)]
-pub struct ReviewPage {
+impl Listed for Answer {
+    const PARENT: &'static str = "question";
+
+    /// Also `None` on a question-page row of a question without answers.
+    fn from_row(row: &impl Cells) -> Result<Option<Self>, StoreError> {
+        let Some(id) = row.int(c::ANSWER_ID)? else {
+            return Ok(None);
+        };
+        Ok(Some(Answer {
+            id: AnswerId::new_unchecked(id),
+            body: required(row.text(c::ANSWER_BODY)?, c::ANSWER_BODY)?,
+            date_ms: required(row.int(c::ANSWER_DATE)?, c::ANSWER_DATE)?,
+            answerer_name: required(row.text(c::ANSWERER_NAME)?, c::ANSWERER_NAME)?,
+            helpfulness: required(row.int(c::ANSWER_HELPFULNESS)?, c::ANSWER_HELPFULNESS)?,
+            photos: row.photos()?,
+        }))
+    }
+}
+
+/// A page of records under one parent: one row per record, or one row of NULLs when the
+/// parent has none to show; no row at all when there is no such parent.
+pub struct Page<T> {
     found: bool,
-    reviews: Vec<Review>,
+    items: Vec<T>,
 }
 
-impl Fold for ReviewPage {
-    type Output = Vec<Review>;
+impl<T> Default for Page<T> {
+    fn default() -> Self {
+        Self { found: false, items: Vec::new() }
+    }
+}
+
+impl<T: Listed> Fold for Page<T> {
+    type Output = Vec<T>;
 
     fn row(&mut self, row: &impl Cells) -> Result<(), StoreError> {
         self.found = true;
-        self.reviews.extend(review(row)?);
+        self.items.extend(T::from_row(row)?);
         Ok(())
     }
 
-    fn finish(self) -> Result<Vec<Review>, StoreError> {
-        if self.found { Ok(self.reviews) } else { Err(StoreError::NotFound("product")) }
+    fn finish(self) -> Result<Vec<T>, StoreError> {
+        if self.found { Ok(self.items) } else { Err(StoreError::NotFound(T::PARENT)) }
     }
 }
+
+/// A page of a product's reviews.
+pub type ReviewPage = Page<Review>;
+
+/// A page of a visible question's answers.
+pub type AnswerPage = Page<Answer>;
 
 /// A product's meta: the summary counts (NULL, read as zero, for a product without reviews)
 /// repeated on every row, and one row per characteristic (NULL for a product without any).
@@ -237,34 +263,12 @@ impl Fold for QuestionPage {
                 self.questions.last_mut().expect("a question was just pushed")
             }
         };
-        question.answers.extend(answer(row)?);
+        question.answers.extend(Answer::from_row(row)?);
         Ok(())
     }
 
     fn finish(self) -> Result<Vec<Question>, StoreError> {
         if self.found { Ok(self.questions) } else { Err(StoreError::NotFound("product")) }
-    }
-}
-
-/// A page of a visible question's answers: one row per answer, one row of NULLs when it has
-/// none to show, no row when there is no such visible question.
-#[derive(Default)]
-pub struct AnswerPage {
-    found: bool,
-    answers: Vec<Answer>,
-}
-
-impl Fold for AnswerPage {
-    type Output = Vec<Answer>;
-
-    fn row(&mut self, row: &impl Cells) -> Result<(), StoreError> {
-        self.found = true;
-        self.answers.extend(answer(row)?);
-        Ok(())
-    }
-
-    fn finish(self) -> Result<Vec<Answer>, StoreError> {
-        if self.found { Ok(self.answers) } else { Err(StoreError::NotFound("question")) }
     }
 }
 

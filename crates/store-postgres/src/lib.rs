@@ -27,6 +27,9 @@ mod migrations {
 /// How long a request waits for a pooled connection, or for a new one to open.
 const POOL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// Whether refinery's history table exists in the schema connections use.
+const HAS_MIGRATION_HISTORY: &str = "SELECT to_regclass('refinery_schema_history') IS NOT NULL";
+
 /// Serialises concurrent `migrate` runs (several instances starting at once) on one database.
 const MIGRATION_LOCK: &str = "SELECT pg_advisory_lock(7201100501)";
 const MIGRATION_UNLOCK: &str = "SELECT pg_advisory_unlock(7201100501)";
@@ -73,10 +76,21 @@ impl PgStore {
     /// Names of the migrations this build knows that the database has not applied yet.
     pub async fn pending_migrations(&self) -> Result<Vec<String>, StoreError> {
         let mut client = self.client().await?;
-        let applied = migrations::migrations::runner()
-            .get_applied_migrations_async(&mut **client)
+        // A database never migrated has no history table: every migration is pending (reading
+        // the history would fail, and read as an unreachable database).
+        let has_history: bool = client
+            .query_one(HAS_MIGRATION_HISTORY, &[])
             .await
-            .map_err(|e| StoreError::Unavailable(format!("failed to read the migration history: {e}")))?;
+            .and_then(|row| row.try_get(0))
+            .map_err(db_error)?;
+        let applied = if has_history {
+            migrations::migrations::runner()
+                .get_applied_migrations_async(&mut **client)
+                .await
+                .map_err(|e| StoreError::Unavailable(format!("failed to read the migration history: {e}")))?
+        } else {
+            Vec::new()
+        };
         Ok(migrations::migrations::runner()
             .get_migrations()
             .iter()

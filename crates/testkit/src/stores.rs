@@ -19,6 +19,8 @@ pub struct TestStore {
     pub store: Arc<dyn Store>,
     /// Which kind, for messages.
     pub kind: &'static str,
+    /// The database URL that reaches this store, for running the binary against it.
+    pub url: String,
     cleanup: Cleanup,
 }
 
@@ -35,18 +37,29 @@ impl TestStore {
     /// A new SQLite file in a temporary directory.
     pub async fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("failed to create a temporary directory");
-        let store = SqliteStore::open(&dir.path().join("atelier.db"), 4)
-            .await
-            .expect("failed to open a SQLite store");
-        Self { store: Arc::new(store), kind: "sqlite", cleanup: Cleanup::Sqlite(dir) }
+        let path = dir.path().join("atelier.db");
+        let store = SqliteStore::open(&path, 4).await.expect("failed to open a SQLite store");
+        let url = format!("sqlite://{}", path.display());
+        Self { store: Arc::new(store), kind: "sqlite", url, cleanup: Cleanup::Sqlite(dir) }
     }
 
     /// A new, migrated schema on the test PostgreSQL server.
     pub async fn postgres() -> Self {
+        let test = Self::postgres_unmigrated().await;
+        PgStore::connect(&test.url, 1)
+            .expect("failed to configure the PostgreSQL pool")
+            .migrate()
+            .await
+            .expect("failed to migrate the test schema");
+        test
+    }
+
+    /// A new, empty schema on the test PostgreSQL server, with no migration applied: what a
+    /// database behind this build looks like.
+    pub async fn postgres_unmigrated() -> Self {
         let (url, schema) = create_schema().await;
         let store = PgStore::connect(&url, 16).expect("failed to configure the PostgreSQL pool");
-        store.migrate().await.expect("failed to migrate the test schema");
-        Self { store: Arc::new(store), kind: "postgres", cleanup: Cleanup::Postgres { schema } }
+        Self { store: Arc::new(store), kind: "postgres", url, cleanup: Cleanup::Postgres { schema } }
     }
 
     /// A new schema on the test server whose connections go through `proxy`, which counts the
@@ -59,7 +72,13 @@ impl TestStore {
         let counted_url = with_search_path(&counter.url(), &schema);
         // One connection, so every statement goes through the same counted stream.
         let store = PgStore::connect(&counted_url, 1).expect("failed to configure the PostgreSQL pool");
-        (Self { store: Arc::new(store), kind: "postgres", cleanup: Cleanup::Postgres { schema } }, counter)
+        let test = Self {
+            store: Arc::new(store),
+            kind: "postgres",
+            url: counted_url,
+            cleanup: Cleanup::Postgres { schema },
+        };
+        (test, counter)
     }
 }
 

@@ -50,39 +50,46 @@ fn quickstart(db: &std::path::Path) -> (Running, Vec<String>, String) {
 #[test]
 fn quickstart_keeps_serving_when_its_output_is_closed() {
     // Like `atelier quickstart | head -1`: stdout is a pipe nobody reads, closed from the start.
+    // The address comes from the log line on stderr, so the port is the server's own (port 0),
+    // never one released by the test and raced for.
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);
     let child = Command::new(BIN)
-        .args(["quickstart", "--products", "50", "--listen", &format!("127.0.0.1:{port}"), "--db"])
+        .args(["quickstart", "--products", "50", "--listen", "127.0.0.1:0", "--log-format", "json", "--db"])
         .arg(dir.path().join("closed.db"))
         .stdout(writer)
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut running = Running(child);
-    // The banner is written before the server starts answering, so an answer proves the
-    // process got past it. Bounded: about ten seconds.
-    let answered = (0..200).any(|_| {
-        if let Some(status) = running.0.try_wait().unwrap() {
-            panic!("quickstart exited with {status} when its output was closed");
-        }
-        match health(port) {
-            Some(reply) => reply.starts_with("HTTP/1.1 200"),
-            None => {
-                std::thread::sleep(std::time::Duration::from_millis(50));
-                false
-            }
-        }
+    let logs = BufReader::new(running.0.stderr.take().expect("stderr is piped"));
+    // Read on a thread, so a build that never logs the line fails after a minute instead of
+    // blocking the test for as long as it serves.
+    let (found, address) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let listening = logs.lines().map_while(Result::ok).find_map(|line| {
+            let entry: serde_json::Value = serde_json::from_str(&line).ok()?;
+            (entry["fields"]["message"] == "listening")
+                .then(|| entry["fields"]["address"].as_str().map(str::to_owned))?
+        });
+        let _ = found.send(listening);
     });
-    assert!(answered, "quickstart never answered on port {port}");
+    let address = match address.recv_timeout(std::time::Duration::from_secs(60)) {
+        Ok(Some(address)) => address,
+        Ok(None) => panic!("quickstart exited before listening: {:?}", running.0.wait()),
+        Err(_) => panic!("quickstart never logged where it listens"),
+    };
+    // The banner is written before the server starts listening, so an answer proves the
+    // process got past it; the socket is bound, so the request waits for the accept.
+    let reply = health(&address).unwrap_or_else(|| panic!("quickstart never answered on {address}"));
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
 }
 
 /// `GET /health` over a raw socket, or `None` while nothing answers.
-fn health(port: u16) -> Option<String> {
+fn health(address: &str) -> Option<String> {
     use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    let mut stream = std::net::TcpStream::connect(address).ok()?;
     stream.write_all(b"GET /health HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n").ok()?;
     let mut reply = String::new();
     stream.read_to_string(&mut reply).ok()?;
@@ -185,4 +192,46 @@ fn an_unknown_database_scheme_is_refused_with_the_known_ones() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("sqlite://") && stderr.contains("postgres://"), "{stderr}");
+}
+
+/// Runs the binary with `args`, killed after a minute (coreutils `timeout`): a command that
+/// should refuse to start but serves instead fails its test rather than hanging it.
+fn run_bounded(args: &[&str]) -> std::process::Output {
+    Command::new("timeout").arg("60").arg(BIN).args(args).output().expect("failed to run atelier")
+}
+
+#[tokio::test]
+async fn serve_refuses_a_postgres_schema_behind_this_build_until_it_is_migrated() {
+    let test = atelier_testkit::TestStore::postgres_unmigrated().await;
+    let refused = run_bounded(&["serve", "--database-url", &test.url, "--listen", "127.0.0.1:0"]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("behind this build") && stderr.contains("run `atelier migrate` first"),
+        "{stderr}"
+    );
+
+    let migrated = run_bounded(&["migrate", "--database-url", &test.url]);
+    assert!(migrated.status.success(), "{}", String::from_utf8_lossy(&migrated.stderr));
+    assert!(String::from_utf8_lossy(&migrated.stdout).contains("applied 2 migration(s)"));
+    let again = run_bounded(&["migrate", "--database-url", &test.url]);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("applied 0 migration(s)"));
+}
+
+#[tokio::test]
+async fn migrate_refuses_a_schema_that_a_newer_build_migrated() {
+    let test = atelier_testkit::TestStore::postgres().await;
+    let (client, connection) = tokio_postgres::connect(&test.url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    client
+        .batch_execute(
+            "INSERT INTO refinery_schema_history (version, name, applied_on, checksum) \
+             VALUES (999, 'from_the_future', '2030-01-01T00:00:00Z', '1')",
+        )
+        .await
+        .unwrap();
+    let refused = run_bounded(&["migrate", "--database-url", &test.url]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("failed to migrate") && stderr.contains("999"), "{stderr}");
 }

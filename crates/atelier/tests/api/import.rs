@@ -289,5 +289,14 @@ for_each_store! {
         assert_eq!(after, before);
         let (status, _) = app.get("/reviews?product_id=4").await;
         assert_eq!(status, 404, "nothing of the interrupted load is visible");
+
+        // The writer is usable again, outside any transaction the load left open: a write is
+        // acknowledged, committed and read back.
+        let (status, created) = app.post("/reviews", &crate::review()).await;
+        assert_eq!(status, 201, "{created}");
+        let (_, list) = app.get("/reviews?product_id=1&sort=newest").await;
+        assert_eq!(review_ids(&list)[0], created["review_id"].as_i64().unwrap());
+        let (_, meta) = app.get("/reviews/meta?product_id=1").await;
+        assert_eq!(meta["ratings"]["4"], "1", "{meta}");
     }
 }

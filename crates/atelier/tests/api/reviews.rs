@@ -1,7 +1,8 @@
 //! The Ratings & Reviews endpoints.
 
 use atelier_core::input::ReviewSort;
-use atelier_testkit::for_each_store;
+use atelier_core::tables::{Batch, CharacteristicReviewRow, CharacteristicRow, ProductRow, ReviewRow};
+use atelier_testkit::{Fixture, TestApp, for_each_store};
 use serde_json::{Value, json};
 
 use super::{app_with_fixture, assert_iso_date, assert_no_email, keys, review_ids};
@@ -14,7 +15,49 @@ fn valid_review() -> Value {
     })
 }
 
+/// Product 1 with two characteristics both named "Fit" (ids 5 and 3, written out of order), as
+/// a hand-edited or merged file can have, each rated by the one review with a different score.
+fn product_with_a_repeated_characteristic_name() -> Batch {
+    Batch {
+        products: vec![ProductRow {
+            id: 1,
+            name: "Twice fitted".into(),
+            default_price: "1".into(),
+            ..Default::default()
+        }],
+        characteristics: vec![
+            CharacteristicRow { id: 5, product_id: 1, name: "Fit".into() },
+            CharacteristicRow { id: 3, product_id: 1, name: "Fit".into() },
+            CharacteristicRow { id: 4, product_id: 1, name: "Length".into() },
+        ],
+        reviews: vec![ReviewRow {
+            id: 1,
+            product_id: 1,
+            rating: 4,
+            date_ms: 1,
+            recommend: true,
+            ..Default::default()
+        }],
+        characteristic_reviews: vec![
+            CharacteristicReviewRow { id: 1, characteristic_id: 5, review_id: 1, value: 1 },
+            CharacteristicReviewRow { id: 2, characteristic_id: 3, review_id: 1, value: 5 },
+            CharacteristicReviewRow { id: 3, characteristic_id: 4, review_id: 1, value: 2 },
+        ],
+        ..Batch::default()
+    }
+}
+
 for_each_store! {
+    async fn meta_shows_one_key_per_characteristic_name_the_lowest_id_first(test) {
+        Fixture::load(test.store.as_ref(), product_with_a_repeated_characteristic_name()).await;
+        let app = TestApp::spawn(test.store.clone()).await;
+        let (status, meta) = app.get("/reviews/meta?product_id=1").await;
+        assert_eq!(status, 200, "{meta}");
+        assert_eq!(keys(&meta["characteristics"]), ["Fit", "Length"]);
+        assert_eq!(meta["characteristics"]["Fit"], json!({"id": 3, "value": "5.0000000000000000"}));
+        assert_eq!(meta["characteristics"]["Length"], json!({"id": 4, "value": "2.0000000000000000"}));
+    }
+
     async fn a_review_list_has_the_exact_shape_and_types(test) {
         let (app, fixture) = app_with_fixture(&test).await;
         let (status, body) = app.get("/reviews?product_id=1&sort=newest&count=100").await;
