@@ -5,7 +5,8 @@
 //! structs, the [`Batch`] a loader takes, the [`Counts`] a load reports, the CSV headers,
 //! readers and writers (`atelier-etl`), the generator's id shifting, the importer's reference
 //! checks, and both stores' bulk `COPY` and `INSERT` statements and table lists. Adding a
-//! column is one line here and one migration per store. Only the read side's SQL is written by
+//! column is one line here (with `absent VALUE` when files written before it lack it) and one
+//! migration per store. Only the read side's SQL is written by
 //! hand per store, because the dialects really differ.
 
 use std::ops::{Index, IndexMut};
@@ -90,6 +91,9 @@ pub struct Column {
     pub header: &'static str,
     /// What it holds.
     pub kind: Kind,
+    /// For a column added after the original files were written: the value of every row read
+    /// from a file without it. `None` for a column every file has.
+    pub absent: Option<Value<'static>>,
 }
 
 /// One table: where its rows live in the stores and in the CSV files, and its columns.
@@ -371,13 +375,26 @@ macro_rules! header {
     };
 }
 
+/// A column's value in files without it: none unless given.
+macro_rules! absent {
+    () => {
+        None
+    };
+    ($absent:expr) => {
+        Some($absent)
+    };
+}
+
 /// Declares every table from one list: the [`Table`] enum and its [`Description`]s, a row
 /// struct per table with its [`Row`] implementation, and the [`Batch`] holding rows of each.
 macro_rules! tables {
     ($(
         $(#[doc = $doc:literal])*
         $variant:ident: $row:ident in $batch:ident, $name:literal, $noun:literal, [$($file:literal),+] {
-            $( $(#[doc = $field_doc:literal])* $field:ident: $ty:ty = $kind:expr $(, $header:literal)?; )+
+            $(
+                $(#[doc = $field_doc:literal])*
+                $field:ident: $ty:ty = $kind:expr $(, header $header:literal)? $(, absent $absent:expr)?;
+            )+
         }
     )+) => {
         /// One of the tables a load fills, in load order: every table's parents come before it.
@@ -410,7 +427,14 @@ macro_rules! tables {
                 name: $name,
                 noun: $noun,
                 files: &[$($file),+],
-                columns: &[$( Column { name: stringify!($field), header: header!($field $($header)?), kind: $kind } ),+],
+                columns: &[$(
+                    Column {
+                        name: stringify!($field),
+                        header: header!($field $($header)?),
+                        kind: $kind,
+                        absent: absent!($($absent)?),
+                    }
+                ),+],
             }
         ),+];
 
@@ -524,7 +548,7 @@ tables! {
         /// 1 to 5.
         rating: i16 = Stars;
         /// Epoch milliseconds.
-        date_ms: i64 = Date, "date";
+        date_ms: i64 = Date, header "date";
         /// Summary line.
         summary: String = Text;
         /// Review text.
@@ -577,7 +601,7 @@ tables! {
         /// Text.
         body: String = Text;
         /// Epoch milliseconds.
-        date_ms: i64 = Date, "date_written";
+        date_ms: i64 = Date, header "date_written";
         /// Display name.
         asker_name: String = Text;
         /// Email, never returned.
@@ -585,7 +609,7 @@ tables! {
         /// Hidden from lists.
         reported: bool = Flag(FlagStyle::Digits);
         /// Helpful votes.
-        helpfulness: i32 = Votes, "helpful";
+        helpfulness: i32 = Votes, header "helpful";
     }
 
     /// `answers.csv`.
@@ -597,7 +621,7 @@ tables! {
         /// Text.
         body: String = Text;
         /// Epoch milliseconds.
-        date_ms: i64 = Date, "date_written";
+        date_ms: i64 = Date, header "date_written";
         /// Display name ("Seller" for the seller).
         answerer_name: String = Text;
         /// Email, never returned.
@@ -605,7 +629,7 @@ tables! {
         /// Hidden from lists.
         reported: bool = Flag(FlagStyle::Digits);
         /// Helpful votes.
-        helpfulness: i32 = Votes, "helpful";
+        helpfulness: i32 = Votes, header "helpful";
     }
 
     /// `answers_photos.csv`.

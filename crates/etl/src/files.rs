@@ -88,15 +88,31 @@ fn write_line(out: &mut Vec<u8>, columns: &[Column], values: &[Value<'_>]) {
 /// Why a row was rejected.
 pub type Reason = String;
 
-/// Parses one record of `R`'s file, checking every value against its column's rule.
-pub fn read_row<R: Row>(record: &csv::ByteRecord) -> Result<R, Reason> {
+/// How many of a table's `columns` a file with the header `found` holds: all of them, or the
+/// first ones when every column after them is one the file may lack (it was written before
+/// those columns existed). `None` when the header is not one of those.
+pub fn columns_in_header(columns: &[Column], found: &[String]) -> Option<usize> {
+    let present = found.len();
+    let known = present <= columns.len()
+        && found.iter().zip(columns).all(|(name, column)| *name == column.header)
+        && columns[present..].iter().all(|column| column.absent.is_some());
+    known.then_some(present)
+}
+
+/// Parses one record of `R`'s file, whose header holds `present` of its columns (see
+/// [`columns_in_header`]), checking every value against its column's rule; a column the file
+/// lacks takes its `absent` value.
+pub fn read_row<R: Row>(record: &csv::ByteRecord, present: usize) -> Result<R, Reason> {
     let columns = R::TABLE.describe().columns;
-    if record.len() != columns.len() {
-        return Err(format!("expected {} columns, found {}", columns.len(), record.len()));
+    if record.len() != present {
+        return Err(format!("expected {present} columns, found {}", record.len()));
     }
     let mut values = [Value::Null; MAX_COLUMNS];
     for (i, column) in columns.iter().enumerate() {
-        values[i] = read_value(column, record.get(i).unwrap_or_default())?;
+        values[i] = match record.get(i) {
+            Some(raw) => read_value(column, raw)?,
+            None => column.absent.unwrap_or(Value::Null),
+        };
     }
     R::from_values(&values[..columns.len()])
         .ok_or_else(|| format!("the values do not fit a {} row", R::TABLE.describe().noun))
@@ -185,7 +201,7 @@ mod tests {
     }
 
     fn review(line: &str) -> Result<ReviewRow, Reason> {
-        read_row(&record(line))
+        read_row(&record(line), Table::Reviews.describe().columns.len())
     }
 
     #[test]
@@ -211,6 +227,18 @@ mod tests {
                 "id,answer_id,url\n",
             ]
         );
+    }
+
+    #[test]
+    fn a_header_may_lack_only_columns_added_after_the_files_were_written() {
+        let column = |name, absent| Column { name, header: name, kind: Kind::Text, absent };
+        let columns = [column("id", None), column("body", None), column("added", Some(Value::Text("")))];
+        let header = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
+        assert_eq!(columns_in_header(&columns, &header(&["id", "body", "added"])), Some(3));
+        assert_eq!(columns_in_header(&columns, &header(&["id", "body"])), Some(2));
+        assert_eq!(columns_in_header(&columns, &header(&["id"])), None, "body is in every file");
+        assert_eq!(columns_in_header(&columns, &header(&["id", "added", "body"])), None);
+        assert_eq!(columns_in_header(&columns, &header(&["id", "body", "added", "more"])), None);
     }
 
     #[test]
@@ -329,7 +357,11 @@ mod tests {
             String::from_utf8(out.clone()).unwrap(),
             "1,1,\"What fabric is the top made of?\",1595884714409,\"yankeelover\",\"first.last@gmail.com\",0,1\n"
         );
-        assert_eq!(read_row::<QuestionRow>(&record(std::str::from_utf8(&out).unwrap())).unwrap(), row);
+        let columns = Table::Questions.describe().columns.len();
+        assert_eq!(
+            read_row::<QuestionRow>(&record(std::str::from_utf8(&out).unwrap()), columns).unwrap(),
+            row
+        );
     }
 
     #[test]

@@ -172,10 +172,15 @@ fn stub_product(id: i64) -> ProductRow {
     ProductRow { id, name: format!("Product {id}"), default_price: "0".into(), ..ProductRow::default() }
 }
 
-/// Parses one record of `R`'s file, checks that its parents exist and agree on the product,
+/// Parses one record of `R`'s file (`present` columns wide), checks that its parents exist and agree on the product,
 /// and that its id is new, and adds it to `batch`.
-fn accept<R: Row>(record: &csv::ByteRecord, known: &mut Known, batch: &mut Batch) -> Result<(), Reason> {
-    let row: R = files::read_row(record)?;
+fn accept<R: Row>(
+    record: &csv::ByteRecord,
+    present: usize,
+    known: &mut Known,
+    batch: &mut Batch,
+) -> Result<(), Reason> {
+    let row: R = files::read_row(record, present)?;
     let mut product: Option<ParentOf> = None;
     for (column, table) in R::TABLE.describe().parents() {
         let id = row.key(column).unwrap_or_default();
@@ -202,7 +207,7 @@ fn accept<R: Row>(record: &csv::ByteRecord, known: &mut Known, batch: &mut Batch
 }
 
 /// How a file's records are accepted: [`accept`] for its table's row type.
-type Accept = fn(&csv::ByteRecord, &mut Known, &mut Batch) -> Result<(), Reason>;
+type Accept = fn(&csv::ByteRecord, usize, &mut Known, &mut Batch) -> Result<(), Reason>;
 
 struct AcceptFor;
 
@@ -222,15 +227,22 @@ fn find(dir: &Path, table: Table) -> Option<PathBuf> {
 /// Imports the CSV files in `settings.dir` into `store`.
 pub async fn import(store: &dyn Store, settings: &ImportSettings) -> Result<ImportReport, ImportError> {
     let started = Instant::now();
-    let found: Vec<(Table, Option<PathBuf>)> =
+    let paths: Vec<(Table, Option<PathBuf>)> =
         Table::ALL.iter().map(|&t| (t, find(&settings.dir, t))).collect();
-    if found.iter().all(|(_, path)| path.is_none()) {
+    if paths.iter().all(|(_, path)| path.is_none()) {
         return Err(ImportError::NoFiles(settings.dir.clone()));
     }
-    for (table, path) in &found {
-        if let Some(path) = path {
-            check_header(path, *table)?;
-        }
+    // Each file found, with how many of its table's columns it holds.
+    let mut found: Vec<(Table, Option<(PathBuf, usize)>)> = Vec::with_capacity(paths.len());
+    for (table, path) in paths {
+        let file = match path {
+            Some(path) => {
+                let present = check_header(&path, table)?;
+                Some((path, present))
+            }
+            None => None,
+        };
+        found.push((table, file));
     }
     let rejects_path = settings.rejects.clone();
     let io = |source| ImportError::Io { path: rejects_path.clone(), source };
@@ -238,11 +250,11 @@ pub async fn import(store: &dyn Store, settings: &ImportSettings) -> Result<Impo
     rejects.write_record(["file", "line", "reason"]).map_err(|e| io(e.into()))?;
 
     let mut loader = store.bulk_loader(settings.replace).await?;
-    let no_products = found.iter().any(|(table, path)| *table == Table::Products && path.is_none());
+    let no_products = found.iter().any(|(table, file)| *table == Table::Products && file.is_none());
     let mut known = Known::new(no_products);
     let mut reports = Vec::new();
-    for (table, path) in found {
-        let Some(path) = path else {
+    for (table, file) in found {
+        let Some((path, present)) = file else {
             reports.push(FileReport { table, path: None, loaded: 0, rejected: 0, seconds: 0.0 });
             continue;
         };
@@ -251,7 +263,7 @@ pub async fn import(store: &dyn Store, settings: &ImportSettings) -> Result<Impo
         let batch_rows = settings.batch_rows.max(1);
         let reading = path.clone();
         let reader = tokio::task::spawn_blocking(move || {
-            read_file(table, &reading, known, rejects, sender, batch_rows)
+            read_file(table, (&reading, present), known, rejects, sender, batch_rows)
         });
         while let Some(batch) = receiver.recv().await {
             if let Err(e) = loader.load(batch).await {
@@ -289,7 +301,7 @@ type ReadOutcome = Result<(Known, csv::Writer<File>, u64, u64), ImportError>;
 /// Reads one file on a blocking thread, sending batches of accepted rows and writing rejects.
 fn read_file(
     table: Table,
-    path: &Path,
+    (path, present): (&Path, usize),
     mut known: Known,
     mut rejects: csv::Writer<File>,
     sender: mpsc::Sender<Batch>,
@@ -324,7 +336,7 @@ fn read_file(
                     .iter()
                     .map(|field| field.iter().filter(|&&b| b == b'\n').count() as u64)
                     .sum::<u64>();
-                match accept(&record, &mut known, &mut batch) {
+                match accept(&record, present, &mut known, &mut batch) {
                     Ok(()) => loaded += 1,
                     Err(reason) => {
                         rejected += 1;
@@ -359,8 +371,8 @@ fn read_file(
 }
 
 /// Checks the first line of `path` against the columns of `table`, ignoring a byte-order
-/// mark, case and spaces around names.
-fn check_header(path: &Path, table: Table) -> Result<(), ImportError> {
+/// mark, case and spaces around names, and returns how many of them the file holds.
+fn check_header(path: &Path, table: Table) -> Result<usize, ImportError> {
     let io = |source| ImportError::Io { path: path.to_owned(), source };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -371,16 +383,11 @@ fn check_header(path: &Path, table: Table) -> Result<(), ImportError> {
         Ok(true) => header.iter().map(|c| c.trim().to_ascii_lowercase()).collect::<Vec<_>>(),
         _ => Vec::new(),
     };
-    let expected: Vec<&str> = table.describe().headers().collect();
-    if found == expected {
-        Ok(())
-    } else {
-        Err(ImportError::Header {
-            file: path.to_owned(),
-            found: found.join(","),
-            expected: expected.join(","),
-        })
-    }
+    files::columns_in_header(table.describe().columns, &found).ok_or_else(|| ImportError::Header {
+        file: path.to_owned(),
+        found: found.join(","),
+        expected: table.describe().headers().collect::<Vec<_>>().join(","),
+    })
 }
 
 /// Skips a UTF-8 byte-order mark at the start of `reader`.
