@@ -165,8 +165,8 @@ pub trait Row: Clone + std::fmt::Debug + Send + Sync + 'static {
     /// The integer in column `column`, if that column holds an `i64`.
     fn key(&self, column: usize) -> Option<i64>;
 
-    /// The integer in column `column`, to change it, if that column holds an `i64`.
-    fn key_mut(&mut self, column: usize) -> Option<&mut i64>;
+    /// Adds `shifts[i]` to the integer in column `i`, for every column holding an `i64`.
+    fn shift(&mut self, shifts: &[i64]);
 
     /// The rows of this table in `batch`.
     fn rows_mut(batch: &mut Batch) -> &mut Vec<Self>;
@@ -215,27 +215,21 @@ impl<R: Row> Rows for Vec<R> {
     }
 
     fn shift_keys(&mut self, offsets: &Counts) {
-        let shifts: Vec<(usize, i64)> = R::TABLE
+        let shifts: Vec<i64> = R::TABLE
             .describe()
             .columns
             .iter()
-            .enumerate()
-            .filter_map(|(i, column)| match column.kind {
-                Id => Some((i, offsets[R::TABLE] as i64)),
-                Parent(parent) => Some((i, offsets[parent] as i64)),
-                _ => None,
+            .map(|column| match column.kind {
+                Id => offsets[R::TABLE] as i64,
+                Parent(parent) => offsets[parent] as i64,
+                _ => 0,
             })
-            .filter(|&(_, shift)| shift != 0)
             .collect();
-        if shifts.is_empty() {
+        if shifts.iter().all(|&shift| shift == 0) {
             return;
         }
         for row in self.iter_mut() {
-            for &(column, shift) in &shifts {
-                if let Some(key) = row.key_mut(column) {
-                    *key += shift;
-                }
-            }
+            row.shift(&shifts);
         }
     }
 }
@@ -296,9 +290,7 @@ trait Cell: Sized {
     fn key(&self) -> Option<i64> {
         None
     }
-    fn key_mut(&mut self) -> Option<&mut i64> {
-        None
-    }
+    fn shift(&mut self, _by: i64) {}
 }
 
 impl Cell for i64 {
@@ -311,8 +303,8 @@ impl Cell for i64 {
     fn key(&self) -> Option<i64> {
         Some(*self)
     }
-    fn key_mut(&mut self) -> Option<&mut i64> {
-        Some(self)
+    fn shift(&mut self, by: i64) {
+        *self += by;
     }
 }
 
@@ -473,16 +465,9 @@ macro_rules! tables {
                     None
                 }
 
-                fn key_mut(&mut self, column: usize) -> Option<&mut i64> {
-                    let mut index = 0;
-                    $(
-                        if index == column {
-                            return Cell::key_mut(&mut self.$field);
-                        }
-                        index += 1;
-                    )+
-                    let _ = index;
-                    None
+                fn shift(&mut self, shifts: &[i64]) {
+                    let mut shifts = shifts.iter().copied();
+                    $( Cell::shift(&mut self.$field, shifts.next().unwrap_or(0)); )+
                 }
 
                 fn rows_mut(batch: &mut Batch) -> &mut Vec<Self> {

@@ -23,13 +23,15 @@ fn int(out: &mut Vec<u8>, value: i64) {
     out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
 }
 
+/// Quoted, each `"` doubled. Copied in runs between quotes rather than byte by byte: this was
+/// a fifth of the generator's time.
 fn text(out: &mut Vec<u8>, value: &str) {
     out.push(b'"');
-    for &byte in value.as_bytes() {
-        if byte == b'"' {
-            out.push(b'"');
-        }
-        out.push(byte);
+    let mut runs = value.as_bytes().split(|&byte| byte == b'"');
+    out.extend_from_slice(runs.next().unwrap_or_default());
+    for run in runs {
+        out.extend_from_slice(b"\"\"");
+        out.extend_from_slice(run);
     }
     out.push(b'"');
 }
