@@ -3,7 +3,7 @@
 
 use atelier_core::{InputError, StoreError};
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -33,6 +33,14 @@ pub enum ApiError {
     Conflict(String),
     /// 503: the database is unreachable or overloaded; retry later.
     Unavailable(String),
+    /// 503: as many requests of this kind are in progress as the service takes; shed at once.
+    Overloaded,
+    /// 503: the request was not done by the deadline (the duration); its work was dropped.
+    Timeout(std::time::Duration),
+    /// 401: a write without the configured bearer token.
+    Unauthorized,
+    /// 429: this client wrote too often; it may again after the duration.
+    RateLimited(std::time::Duration),
     /// 500: a bug. The detail is logged, never sent.
     Internal(String),
 }
@@ -43,7 +51,8 @@ pub enum ApiError {
 pub(crate) struct ErrorBody<'a> {
     /// A machine-readable code: `invalid_parameter`, `invalid_body`, `malformed_json`,
     /// `malformed_form`, `unsupported_media_type`, `not_found`, `method_not_allowed`,
-    /// `payload_too_large`, `conflict`, `unavailable` or `internal`.
+    /// `payload_too_large`, `conflict`, `unauthorized`, `rate_limited`, `overloaded`,
+    /// `timeout`, `unavailable` or `internal`.
     error: &'a str,
     /// A sentence for a person, naming the field at fault when there is one.
     message: String,
@@ -126,9 +135,53 @@ impl IntoResponse for ApiError {
                     None,
                 )
             }
+            Self::Overloaded => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "overloaded",
+                "the service is at capacity; retry shortly".to_owned(),
+                None,
+            ),
+            Self::Timeout(deadline) => {
+                tracing::warn!(deadline_ms = deadline.as_millis() as u64, "request timed out");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "timeout",
+                    format!("the request took longer than {} ms; retry later", deadline.as_millis()),
+                    None,
+                )
+            }
+            Self::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "writes need the header Authorization: Bearer <token>".to_owned(),
+                None,
+            ),
+            Self::RateLimited(wait) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("too many writes from this client; retry in {} s", retry_after(*wait)),
+                None,
+            ),
         };
-        (status, Json(ErrorBody { error, message, field })).into_response()
+        let mut response = (status, Json(ErrorBody { error, message, field })).into_response();
+        let retry = match &self {
+            Self::Unavailable(_) | Self::Overloaded | Self::Timeout(_) => Some(1),
+            Self::RateLimited(wait) => Some(retry_after(*wait)),
+            _ => None,
+        };
+        if let Some(seconds) = retry {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if matches!(self, Self::Unauthorized) {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
     }
+}
+
+/// Whole seconds to wait, rounded up and at least one (`Retry-After` takes integers).
+fn retry_after(wait: std::time::Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0 || wait.is_zero())
 }
 
 /// A bad query parameter or path segment.

@@ -9,6 +9,7 @@ mod error;
 mod extract;
 mod flags;
 mod form;
+mod guard;
 mod openapi;
 mod qa;
 mod reviews;
@@ -23,12 +24,14 @@ use axum::Router;
 use axum::ServiceExt;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderValue, Method, Uri, header};
+use axum::middleware::{from_fn, from_fn_with_state};
 use tokio::net::TcpListener;
 use tower::Layer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
+pub use guard::{Limits, REQUEST_ID};
 
 /// The largest request body accepted; a review with five long photo URLs is far smaller.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -46,6 +49,8 @@ pub struct ApiConfig {
     /// Origins allowed by CORS; empty or `*` allows any origin (the front ends call from a
     /// browser on their own host).
     pub cors_origins: Vec<String>,
+    /// Deadlines, load shedding and write protection.
+    pub limits: Limits,
 }
 
 /// Builds the router of every endpoint in the route table, legacy aliases included, without the
@@ -60,17 +65,23 @@ pub fn router(state: AppState, config: &ApiConfig) -> Router {
         router = router.route(endpoint.path, endpoint.handler);
         docs.push((endpoint.method, endpoint.path, endpoint.doc));
     }
+    let guard = guard::Guard::new(&config.limits);
+    // Layers wrap what was added before them: the last one added sees the request first.
     router
         .merge(docs_page(openapi::document(docs)))
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(from_fn_with_state(guard.clone(), guard::deadline))
+        .layer(from_fn_with_state(guard.clone(), guard::protect_writes))
+        .layer(from_fn_with_state(guard, guard::shed))
+        .layer(cors(config))
+        .layer(from_fn(guard::request_id))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
             // Keyed by the matched route, not the raw path, so spans stay low-cardinality.
             let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str);
-            tracing::info_span!("request", method = %request.method(), route)
+            tracing::info_span!("request", method = %request.method(), route, request_id = tracing::field::Empty)
         }))
-        .layer(cors(config))
         .with_state(state)
 }
 
@@ -114,9 +125,13 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let service = tower::util::MapRequestLayer::new(normalize_path).layer(router);
-    axum::serve(listener, ServiceExt::<Request>::into_make_service(service))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // With each connection's peer address, which the write rate limit keys on.
+    axum::serve(
+        listener,
+        ServiceExt::<Request>::into_make_service_with_connect_info::<std::net::SocketAddr>(service),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Rewrites the path before routing, keeping the query: `/api/fec2/{campus}/rest` becomes

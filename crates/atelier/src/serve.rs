@@ -1,10 +1,12 @@
 //! `atelier serve`: the HTTP API on a store, until SIGINT or SIGTERM.
 
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
-use atelier_api::{ApiConfig, AppState};
+use atelier_api::{ApiConfig, AppState, Limits};
 use atelier_core::Store;
 use clap::Args;
 use tokio::net::TcpListener;
@@ -26,13 +28,101 @@ pub struct HttpOptions {
     /// Address to listen on.
     #[arg(long, env = "ATELIER_LISTEN", default_value = "127.0.0.1:3000")]
     pub listen: SocketAddr,
-    /// Origins allowed by CORS, comma-separated; `*` allows any.
-    #[arg(long, env = "ATELIER_CORS_ORIGINS", value_delimiter = ',', default_value = "*")]
+    /// Origins allowed by CORS, comma-separated (`https://shop.example.com,http://localhost:8080`);
+    /// `*` allows any. An origin that is not scheme://host[:port] is a start-up error.
+    #[arg(long, env = "ATELIER_CORS_ORIGINS", value_delimiter = ',', default_value = "*", value_parser = parse_origin)]
     pub cors_origins: Vec<String>,
+    /// The whole-request deadline in milliseconds: a slower request gets a 503 with
+    /// Retry-After. Also bounds each PostgreSQL statement and each SQLite lock wait.
+    #[arg(long, env = "ATELIER_REQUEST_TIMEOUT_MS", default_value_t = Limits::default().request_timeout.as_millis() as u64, value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout_ms: u64,
+    /// Reads in progress at once; more are answered 503 at once rather than queued.
+    #[arg(long, env = "ATELIER_MAX_READS", default_value_t = Limits::default().max_reads as u32, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_reads: u32,
+    /// Writes in progress at once; more are answered 503 at once rather than queued.
+    #[arg(long, env = "ATELIER_MAX_WRITES", default_value_t = Limits::default().max_writes as u32, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_writes: u32,
+    /// When set, POST and PUT need `Authorization: Bearer TOKEN` (reads stay open). Off by
+    /// default; set it in production.
+    #[arg(long, env = "ATELIER_WRITE_TOKEN", hide_env_values = true)]
+    pub write_token: Option<Secret>,
+    /// Writes allowed per client address per minute (429 with Retry-After beyond). Unlimited
+    /// when unset; set it in production.
+    #[arg(long, env = "ATELIER_WRITES_PER_MINUTE")]
+    pub writes_per_minute: Option<NonZeroU32>,
+}
+
+impl HttpOptions {
+    /// The whole-request deadline.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms)
+    }
+
+    /// The HTTP layer's settings.
+    pub fn api_config(&self) -> ApiConfig {
+        ApiConfig {
+            cors_origins: self.cors_origins.clone(),
+            limits: Limits {
+                request_timeout: self.request_timeout(),
+                max_reads: self.max_reads as usize,
+                max_writes: self.max_writes as usize,
+                write_token: self.write_token.as_ref().map(|token| token.0.clone()),
+                writes_per_minute: self.writes_per_minute,
+            },
+        }
+    }
+}
+
+/// A value never shown: `Debug` and logs print `***`.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl std::str::FromStr for Secret {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, String> {
+        if value.is_empty() || !value.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err("a token must be non-empty printable ASCII without spaces".into());
+        }
+        Ok(Self(value.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// `*`, or an origin as browsers send it: `http` or `https`, a host, an optional port, and
+/// nothing after (no path, no trailing slash).
+fn parse_origin(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    if value == "*" {
+        return Ok(value.to_owned());
+    }
+    let bad =
+        || format!("{value:?} is not an origin such as https://shop.example.com or http://localhost:8080");
+    let (scheme, rest) = value.split_once("://").ok_or_else(bad)?;
+    // An IPv6 host is bracketed: `http://[::1]:8080`.
+    let (host, port) = match rest.strip_prefix('[') {
+        Some(bracketed) => {
+            let (inside, after) = bracketed.split_once(']').ok_or_else(bad)?;
+            // Nothing after the bracket, or `:port`; anything else fails as a port.
+            (inside, (!after.is_empty()).then(|| after.strip_prefix(':').unwrap_or(after)))
+        }
+        None => match rest.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (rest, None),
+        },
+    };
+    let host_ok = !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:".contains(&b));
+    let port_ok = port.is_none_or(|port| port.parse::<u16>().is_ok_and(|p| p > 0));
+    if matches!(scheme, "http" | "https") && host_ok && port_ok { Ok(value.to_owned()) } else { Err(bad()) }
 }
 
 pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
-    let store = options.store.open().await?;
+    let store = options.store.open_with_deadline(Some(options.http.request_timeout())).await?;
     let listener = bind(&options.http).await?;
     tracing::info!(database = %options.store.database_url, "serving");
     serve(store, listener, &options.http).await
@@ -47,7 +137,7 @@ pub async fn bind(http: &HttpOptions) -> anyhow::Result<TcpListener> {
 pub async fn serve(store: Arc<dyn Store>, listener: TcpListener, http: &HttpOptions) -> anyhow::Result<()> {
     // The bound address, not the configured one: with port 0 this is the only place it shows.
     tracing::info!(address = %listener.local_addr().context("failed to read the listening address")?, "listening");
-    let config = ApiConfig { cors_origins: http.cors_origins.clone() };
+    let config = http.api_config();
     let router = atelier_api::router(AppState { store }, &config);
     atelier_api::serve(listener, router, shutdown_signal()).await.context("failed to serve HTTP")
 }
@@ -70,4 +160,41 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_scheme_host_and_port_only() {
+        for good in [
+            "*",
+            "https://shop.example.com",
+            "http://localhost:8080",
+            "http://127.0.0.1:3000",
+            "http://[::1]:8080",
+        ] {
+            assert_eq!(parse_origin(good).as_deref(), Ok(good), "{good}");
+        }
+        for bad in [
+            "shop.example.com",
+            "https://shop.example.com/",
+            "ftp://x.com",
+            "http://",
+            "http://a:0",
+            "http://a:99999",
+            "http://a b",
+            "http://[::1",
+        ] {
+            assert!(parse_origin(bad).is_err(), "{bad} was accepted");
+        }
+    }
+
+    #[test]
+    fn a_token_never_shows_in_debug_output() {
+        let token: Secret = "s3cret".parse().unwrap();
+        assert_eq!(format!("{token:?}"), "***");
+        assert!("has space".parse::<Secret>().is_err());
+    }
 }

@@ -4,6 +4,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use atelier_core::Store;
@@ -70,7 +71,7 @@ fn redact_password(url: &str) -> String {
 #[derive(Debug, Clone, Args)]
 pub struct StoreOptions {
     /// The store: sqlite://PATH (embedded, the default) or postgres://USER[:PASSWORD]@HOST[:PORT]/DB.
-    #[arg(long, env = "ATELIER_DATABASE_URL", default_value = "sqlite://atelier.db")]
+    #[arg(long, env = "ATELIER_DATABASE_URL", default_value = "sqlite://atelier.db", hide_env_values = true)]
     pub database_url: DatabaseUrl,
     /// Connections in the pool: PostgreSQL connections, or SQLite reader connections.
     #[arg(long, env = "ATELIER_POOL_SIZE", default_value_t = 16)]
@@ -93,15 +94,22 @@ impl StoreOptions {
     /// Opens the store. SQLite files are created and migrated on open (the embedded store needs
     /// no set-up); a PostgreSQL schema must be migrated first with `atelier migrate`.
     pub async fn open(&self) -> anyhow::Result<Arc<dyn Store>> {
+        self.open_with_deadline(None).await
+    }
+
+    /// Opens the store to serve requests that must finish by `deadline`, which then bounds
+    /// each PostgreSQL statement and connection wait, and each SQLite lock wait.
+    pub async fn open_with_deadline(&self, deadline: Option<Duration>) -> anyhow::Result<Arc<dyn Store>> {
         match &self.database_url {
             DatabaseUrl::Sqlite(path) => {
-                let store = SqliteStore::open(path, self.pool_size)
+                let busy = deadline.unwrap_or(Duration::from_secs(5));
+                let store = SqliteStore::open_with_deadline(path, self.pool_size, busy)
                     .await
                     .with_context(|| format!("failed to open the SQLite store {}", path.display()))?;
                 Ok(Arc::new(store))
             }
             DatabaseUrl::Postgres(url) => {
-                let store = PgStore::connect(url, self.pool_size)
+                let store = PgStore::connect_with_deadline(url, self.pool_size, deadline)
                     .context("failed to configure the PostgreSQL pool")?;
                 let pending = store
                     .pending_migrations()

@@ -45,16 +45,37 @@ impl PgStore {
     /// `options` parameter may set `search_path`). Connections open lazily; nothing is checked
     /// until the first query.
     pub fn connect(url: &str, pool_size: usize) -> Result<Self, StoreError> {
-        let config = tokio_postgres::Config::from_str(url)
+        Self::connect_with_deadline(url, pool_size, None)
+    }
+
+    /// Like [`connect`](Self::connect), for serving requests that must finish by `deadline`:
+    /// every statement is cancelled by the server past it (`statement_timeout`), so a request
+    /// timed out upstream never keeps a pooled connection busy for longer, and waiting for or
+    /// opening a connection takes at most as long. Not for loads and migrations, whose
+    /// statements rightly take minutes.
+    pub fn connect_with_deadline(
+        url: &str,
+        pool_size: usize,
+        deadline: Option<std::time::Duration>,
+    ) -> Result<Self, StoreError> {
+        let mut config = tokio_postgres::Config::from_str(url)
             .map_err(|e| StoreError::Config(format!("the PostgreSQL URL does not parse: {e}")))?;
+        let mut wait = POOL_TIMEOUT;
+        if let Some(deadline) = deadline {
+            // Appended to the URL's own options (a test's search_path, say).
+            let options = config.get_options().unwrap_or_default();
+            let options = format!("{options} -c statement_timeout={}", deadline.as_millis().max(1));
+            config.options(options.trim());
+            wait = wait.min(deadline);
+        }
         let manager =
             Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager)
             .max_size(pool_size.max(1))
             // A database that hangs rather than refuses must still yield a prompt 503.
-            .wait_timeout(Some(POOL_TIMEOUT))
-            .create_timeout(Some(POOL_TIMEOUT))
-            .recycle_timeout(Some(POOL_TIMEOUT))
+            .wait_timeout(Some(wait))
+            .create_timeout(Some(wait))
+            .recycle_timeout(Some(wait))
             .runtime(Runtime::Tokio1)
             .build()
             .map_err(|e| StoreError::Internal(format!("failed to build the connection pool: {e}")))?;

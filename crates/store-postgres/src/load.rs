@@ -88,8 +88,12 @@ impl PgLoader {
         }
         // Index builds sort, and the summaries' GROUP BY hashes, in memory up to this much
         // before spilling to disk (the summary of 19 million ratings spills at the default 4MB).
+        // A serving deadline does not apply: index builds rightly take minutes.
         client
-            .batch_execute("SET LOCAL maintenance_work_mem = '512MB'; SET LOCAL work_mem = '256MB'")
+            .batch_execute(
+                "SET LOCAL maintenance_work_mem = '512MB'; SET LOCAL work_mem = '256MB'; \
+                 SET LOCAL statement_timeout = 0",
+            )
             .await
             .map_err(db_error)?;
         let (mut indexes, mut foreign_keys) = (Vec::new(), Vec::new());

@@ -12,6 +12,7 @@ mod read;
 mod reviews;
 
 use std::path::Path;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use atelier_core::input::{NewAnswer, NewQuestion, NewReview, PageRequest, ReviewSort};
@@ -25,6 +26,9 @@ mod migrations {
     refinery::embed_migrations!("migrations");
 }
 
+/// How long a connection waits for a lock when no deadline is given: enough for a checkpoint.
+const DEFAULT_BUSY_WAIT: Duration = Duration::from_secs(5);
+
 /// The embedded SQLite store.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -35,7 +39,17 @@ impl SqliteStore {
     /// Opens (creating if needed) the database file at `path`, applies pending migrations and
     /// opens `readers` read connections.
     pub async fn open(path: &Path, readers: usize) -> Result<Self, StoreError> {
-        let pool = Pool::open(path.to_owned(), readers.max(1)).await?;
+        Self::open_with_deadline(path, readers, DEFAULT_BUSY_WAIT).await
+    }
+
+    /// Like [`open`](Self::open), for serving requests that must finish by `deadline`: a
+    /// connection waits at most that long for a lock before the request fails as unavailable.
+    pub async fn open_with_deadline(
+        path: &Path,
+        readers: usize,
+        deadline: Duration,
+    ) -> Result<Self, StoreError> {
+        let pool = Pool::open(path.to_owned(), readers.max(1), deadline).await?;
         pool.write(|conn| {
             migrations::migrations::runner()
                 .run(conn)

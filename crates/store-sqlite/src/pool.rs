@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use atelier_core::StoreError;
 use rusqlite::{Connection, OpenFlags};
@@ -9,11 +10,10 @@ use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard, OwnedSemaphorePermit, Se
 
 use crate::db_error;
 
-/// Settings every connection shares. WAL lets readers run beside the writer; NORMAL sync is
-/// durable across application crashes (only an OS crash can lose the last commits), the
-/// usual trade for WAL; the busy timeout covers a checkpoint holding the file briefly.
-const COMMON_PRAGMAS: &str = "PRAGMA busy_timeout = 5000;
-    PRAGMA cache_size = -65536;
+/// Settings every connection shares (with the busy timeout, see [`Pool::open`]). WAL lets
+/// readers run beside the writer; NORMAL sync is durable across application crashes (only an
+/// OS crash can lose the last commits), the usual trade for WAL.
+const COMMON_PRAGMAS: &str = "PRAGMA cache_size = -65536;
     PRAGMA mmap_size = 1073741824;
     PRAGMA temp_store = MEMORY;";
 
@@ -32,19 +32,22 @@ struct Readers {
 
 impl Pool {
     /// Opens the writer first (creating the file and switching it to WAL), then the readers.
-    pub(crate) async fn open(path: PathBuf, readers: usize) -> Result<Self, StoreError> {
+    /// A connection waits at most `busy` for a lock another holds (a checkpoint, another
+    /// process's write) before failing as unavailable.
+    pub(crate) async fn open(path: PathBuf, readers: usize, busy: Duration) -> Result<Self, StoreError> {
+        let common = format!("PRAGMA busy_timeout = {}; {COMMON_PRAGMAS}", busy.as_millis().max(1));
         let (writer, idle) = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
             let writer = Connection::open(&path).map_err(db_error)?;
             writer
                 .execute_batch(&format!(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; {COMMON_PRAGMAS}"
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; {common}"
                 ))
                 .map_err(db_error)?;
             let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
             let idle = (0..readers)
                 .map(|_| {
                     let conn = Connection::open_with_flags(&path, flags)?;
-                    conn.execute_batch(COMMON_PRAGMAS)?;
+                    conn.execute_batch(&common)?;
                     Ok(conn)
                 })
                 .collect::<rusqlite::Result<Vec<_>>>()
@@ -138,7 +141,7 @@ mod tests {
     #[tokio::test]
     async fn reads_cancelled_mid_flight_do_not_lose_connections() {
         let dir = tempfile::tempdir().unwrap();
-        let pool = Pool::open(dir.path().join("pool.db"), 2).await.unwrap();
+        let pool = Pool::open(dir.path().join("pool.db"), 2, Duration::from_secs(5)).await.unwrap();
         // Each read outlives its caller's timeout, so the caller's future is dropped while the
         // blocking task still holds the connection; more cancellations than connections.
         for _ in 0..5 {

@@ -1,5 +1,5 @@
-//! A store that fails every call the same way, so tests reach the 500 and 503 paths that a
-//! healthy database never takes.
+//! A store that fails every call the same way, so tests reach the 500 and 503 paths, and the
+//! deadlines, that a healthy database never takes.
 
 use async_trait::async_trait;
 use atelier_core::input::{NewAnswer, NewQuestion, NewReview, PageRequest, ReviewSort};
@@ -14,6 +14,8 @@ pub enum Failure {
     Internal,
     /// `StoreError::Unavailable`, as when the database is down.
     Unavailable,
+    /// Never answers, as a frozen database or a locked table: the caller's deadline must act.
+    Hang,
 }
 
 /// A store whose every call fails with its [`Failure`].
@@ -24,10 +26,11 @@ pub struct FailingStore(pub Failure);
 pub const SECRET_DETAIL: &str = "relation \"reviews\" is corrupted at block 7";
 
 impl FailingStore {
-    fn fail<T>(&self) -> Result<T, StoreError> {
+    async fn fail<T>(&self) -> Result<T, StoreError> {
         Err(match self.0 {
             Failure::Internal => StoreError::Internal(SECRET_DETAIL.to_owned()),
             Failure::Unavailable => StoreError::Unavailable(SECRET_DETAIL.to_owned()),
+            Failure::Hang => std::future::pending().await,
         })
     }
 }
@@ -35,42 +38,42 @@ impl FailingStore {
 #[async_trait]
 impl Store for FailingStore {
     async fn reviews(&self, _: ProductId, _: ReviewSort, _: PageRequest) -> Result<Vec<Review>, StoreError> {
-        self.fail()
+        self.fail().await
     }
 
     async fn review_meta(&self, _: ProductId) -> Result<ReviewMeta, StoreError> {
-        self.fail()
+        self.fail().await
     }
 
     async fn add_review(&self, _: &NewReview) -> Result<ReviewId, StoreError> {
-        self.fail()
+        self.fail().await
     }
 
     async fn questions(&self, _: ProductId, _: PageRequest) -> Result<Vec<Question>, StoreError> {
-        self.fail()
+        self.fail().await
     }
 
     async fn answers(&self, _: QuestionId, _: PageRequest) -> Result<Vec<Answer>, StoreError> {
-        self.fail()
+        self.fail().await
     }
 
     async fn add_question(&self, _: &NewQuestion) -> Result<QuestionId, StoreError> {
-        self.fail()
+        self.fail().await
     }
 
     async fn add_answer(&self, _: QuestionId, _: &NewAnswer) -> Result<AnswerId, StoreError> {
-        self.fail()
+        self.fail().await
     }
 
     async fn flag(&self, _: FlagTarget, _: Flag) -> Result<(), StoreError> {
-        self.fail()
+        self.fail().await
     }
 
     async fn is_empty(&self) -> Result<bool, StoreError> {
-        self.fail()
+        self.fail().await
     }
 
     async fn bulk_loader(&self, _: bool) -> Result<Box<dyn BulkLoader>, StoreError> {
-        self.fail()
+        self.fail().await
     }
 }

@@ -240,3 +240,30 @@ async fn migrate_refuses_a_schema_that_a_newer_build_migrated() {
     assert_eq!(refused.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("failed to migrate") && stderr.contains("999"), "{stderr}");
 }
+
+#[test]
+fn a_bad_cors_origin_is_a_start_up_error() {
+    let output = run_bounded(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--cors-origins",
+        "https://shop.example.com,shop.example.com",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("\"shop.example.com\" is not an origin"), "{stderr}");
+}
+
+#[test]
+fn help_never_shows_a_secret_from_the_environment() {
+    let output = Command::new(BIN)
+        .args(["serve", "--help"])
+        .env("ATELIER_DATABASE_URL", "postgres://atelier:hunter2@db.internal/atelier")
+        .env("ATELIER_WRITE_TOKEN", "t0ps3cret")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(help.contains("ATELIER_DATABASE_URL") && help.contains("ATELIER_WRITE_TOKEN"), "{help}");
+    assert!(!help.contains("hunter2") && !help.contains("t0ps3cret"), "{help}");
+}

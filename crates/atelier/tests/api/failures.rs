@@ -38,7 +38,7 @@ async fn an_unreachable_store_is_a_json_503() {
 #[tokio::test]
 async fn configured_cors_origins_allow_those_origins_and_no_others() {
     let test = TestStore::sqlite().await;
-    let config = ApiConfig { cors_origins: vec!["https://shop.example.com".into()] };
+    let config = ApiConfig { cors_origins: vec!["https://shop.example.com".into()], ..ApiConfig::default() };
     let app = TestApp::spawn_with(test.store.clone(), &config).await;
     let allowed = |origin: &'static str| {
         let request = app

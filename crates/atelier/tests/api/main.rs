@@ -5,6 +5,7 @@ mod clients;
 mod errors;
 mod failures;
 mod import;
+mod limits;
 mod qa;
 mod reviews;
 mod statements;
