@@ -42,6 +42,15 @@ pub struct Limits {
     /// When set, each client address may write this many times a minute (bursts of up to as
     /// many); beyond, a 429 with `Retry-After`.
     pub writes_per_minute: Option<NonZeroU32>,
+    /// How long a connection may take to send a complete request head, counted from when it
+    /// opens or when its last response was sent: it closes a silent, slow-header or idle
+    /// keep-alive connection.
+    pub header_timeout: Duration,
+    /// Connections open at once; past it, new ones wait in the kernel's backlog.
+    pub max_connections: usize,
+    /// After a shutdown signal, how long requests in progress may take before open
+    /// connections are dropped.
+    pub shutdown_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -52,6 +61,9 @@ impl Default for Limits {
             max_writes: 1024,
             write_token: None,
             writes_per_minute: None,
+            header_timeout: Duration::from_secs(10),
+            max_connections: 1000,
+            shutdown_timeout: Duration::from_secs(10),
         }
     }
 }

@@ -14,6 +14,7 @@ mod openapi;
 mod qa;
 mod reviews;
 mod routes;
+mod server;
 mod wire;
 
 use std::future::Future;
@@ -21,12 +22,10 @@ use std::sync::Arc;
 
 use atelier_core::Store;
 use axum::Router;
-use axum::ServiceExt;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderValue, Method, Uri, header};
 use axum::middleware::{from_fn, from_fn_with_state};
 use tokio::net::TcpListener;
-use tower::Layer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 
@@ -116,22 +115,18 @@ async fn health() -> &'static str {
     "ok"
 }
 
-/// Serves `router` on `listener` until `shutdown` completes, then drains in-flight requests.
-/// Every route is also answered under `/api/fec2/{campus}`, the original host's base path that
-/// the FEC front ends hard-code, and with one trailing slash (see [`normalize_path`]).
+/// Serves `router` on `listener` within the connection bounds of `limits` (header timeout,
+/// connection cap, shutdown deadline; see `server.rs`) until `shutdown` completes, then drains
+/// requests in progress. Every route is also answered under `/api/fec2/{campus}`, the original
+/// host's base path that the FEC front ends hard-code, and with one trailing slash (see
+/// [`normalize_path`]).
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
+    limits: &Limits,
 ) -> std::io::Result<()> {
-    let service = tower::util::MapRequestLayer::new(normalize_path).layer(router);
-    // With each connection's peer address, which the write rate limit keys on.
-    axum::serve(
-        listener,
-        ServiceExt::<Request>::into_make_service_with_connect_info::<std::net::SocketAddr>(service),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    server::run(listener, router, shutdown, limits).await
 }
 
 /// Rewrites the path before routing, keeping the query: `/api/fec2/{campus}/rest` becomes

@@ -50,6 +50,29 @@ pub struct HttpOptions {
     /// when unset; set it in production.
     #[arg(long, env = "ATELIER_WRITES_PER_MINUTE")]
     pub writes_per_minute: Option<NonZeroU32>,
+    /// How long a connection may take to send a complete request head, counted from when it
+    /// opens or from its last response, in milliseconds: closes silent, slow-header and idle
+    /// keep-alive connections.
+    #[arg(long, env = "ATELIER_HEADER_TIMEOUT_MS", default_value_t = Limits::default().header_timeout.as_millis() as u64, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout_ms: u64,
+    /// Connections open at once; beyond, new ones wait in the kernel's backlog. The default
+    /// leaves room under the process's open-file limit for the database and log files.
+    #[arg(long, env = "ATELIER_MAX_CONNECTIONS", default_value_t = default_max_connections(), value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+    /// After SIGTERM or Ctrl-C, how long requests in progress may take, in milliseconds,
+    /// before open connections are dropped.
+    #[arg(long, env = "ATELIER_SHUTDOWN_TIMEOUT_MS", default_value_t = Limits::default().shutdown_timeout.as_millis() as u64)]
+    pub shutdown_timeout_ms: u64,
+}
+
+/// The open-file limit (from `/proc/self/limits`) less 128 for the database, logs and the
+/// listener, between 16 and 65,536; 1,000 where the limit cannot be read.
+fn default_max_connections() -> u32 {
+    let soft_limit = std::fs::read_to_string("/proc/self/limits").ok().and_then(|limits| {
+        let line = limits.lines().find(|line| line.starts_with("Max open files"))?;
+        line.split_whitespace().nth(3)?.parse::<u64>().ok()
+    });
+    soft_limit.map_or(1000, |limit| limit.saturating_sub(128).clamp(16, 65_536) as u32)
 }
 
 impl HttpOptions {
@@ -68,6 +91,9 @@ impl HttpOptions {
                 max_writes: self.max_writes as usize,
                 write_token: self.write_token.as_ref().map(|token| token.0.clone()),
                 writes_per_minute: self.writes_per_minute,
+                header_timeout: Duration::from_millis(self.header_timeout_ms),
+                max_connections: self.max_connections as usize,
+                shutdown_timeout: Duration::from_millis(self.shutdown_timeout_ms),
             },
         }
     }
@@ -135,31 +161,28 @@ pub async fn bind(http: &HttpOptions) -> anyhow::Result<TcpListener> {
 
 /// Serves `store` on `listener` until a shutdown signal, then drains in-flight requests.
 pub async fn serve(store: Arc<dyn Store>, listener: TcpListener, http: &HttpOptions) -> anyhow::Result<()> {
+    let shutdown = shutdown_signal()?;
     // The bound address, not the configured one: with port 0 this is the only place it shows.
     tracing::info!(address = %listener.local_addr().context("failed to read the listening address")?, "listening");
     let config = http.api_config();
     let router = atelier_api::router(AppState { store }, &config);
-    atelier_api::serve(listener, router, shutdown_signal()).await.context("failed to serve HTTP")
+    atelier_api::serve(listener, router, shutdown, &config.limits).await.context("failed to serve HTTP")
 }
 
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// A future that completes on SIGTERM or SIGINT (Ctrl-C). The handlers are installed here,
+/// when it is created, not when it is first polled: a signal that arrives between the
+/// "listening" log line and the server's first poll must stop it gracefully, not kill it.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate()).context("failed to handle SIGTERM")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("failed to handle SIGINT")?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => {},
+            _ = interrupt.recv() => {},
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = interrupt => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down");
+        tracing::info!("shutting down");
+    })
 }
 
 #[cfg(test)]

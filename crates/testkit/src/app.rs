@@ -30,9 +30,18 @@ impl TestApp {
         let base = format!("http://{}", listener.local_addr().expect("a bound listener has an address"));
         let router = atelier_api::router(AppState { store }, config);
         let (shutdown, stopped) = oneshot::channel::<()>();
-        tokio::spawn(atelier_api::serve(listener, router, async {
-            let _ = stopped.await;
-        }));
+        let limits = config.limits.clone();
+        tokio::spawn(async move {
+            atelier_api::serve(
+                listener,
+                router,
+                async {
+                    let _ = stopped.await;
+                },
+                &limits,
+            )
+            .await
+        });
         let client =
             reqwest::Client::builder().pool_max_idle_per_host(64).build().expect("failed to build a client");
         Self { base, client, _shutdown: shutdown }

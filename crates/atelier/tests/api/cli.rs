@@ -267,3 +267,67 @@ fn help_never_shows_a_secret_from_the_environment() {
     assert!(help.contains("ATELIER_DATABASE_URL") && help.contains("ATELIER_WRITE_TOKEN"), "{help}");
     assert!(!help.contains("hunter2") && !help.contains("t0ps3cret"), "{help}");
 }
+
+/// Starts `atelier serve` on a fresh SQLite file with `extra` settings, and returns it with the
+/// address it logged.
+fn serve_sqlite(dir: &std::path::Path, extra: &[&str]) -> (Running, String) {
+    let url = format!("sqlite://{}", dir.join("serve.db").display());
+    let child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json", "--database-url", &url])
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("failed to start atelier");
+    let mut running = Running(child);
+    let logs = BufReader::new(running.0.stderr.take().expect("stderr is piped"));
+    let (found, address) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = logs.lines().map_while(Result::ok);
+        let listening = lines.by_ref().find_map(|line| {
+            let entry: serde_json::Value = serde_json::from_str(&line).ok()?;
+            (entry["fields"]["message"] == "listening")
+                .then(|| entry["fields"]["address"].as_str().map(str::to_owned))?
+        });
+        let _ = found.send(listening);
+        // Keep draining, so the server never blocks on a full pipe.
+        lines.for_each(drop);
+    });
+    match address.recv_timeout(std::time::Duration::from_secs(60)) {
+        Ok(Some(address)) => (running, address),
+        _ => panic!("serve never logged where it listens: {:?}", running.0.try_wait()),
+    }
+}
+
+#[test]
+fn sigterm_with_a_half_sent_request_exits_within_the_shutdown_deadline() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    // A header timeout far longer than the test: only the shutdown deadline can end it.
+    let (mut running, address) =
+        serve_sqlite(dir.path(), &["--shutdown-timeout-ms", "500", "--header-timeout-ms", "120000"]);
+    let pid = running.0.id().to_string();
+    let mut half = std::net::TcpStream::connect(&address).unwrap();
+    half.write_all(
+        b"POST /reviews HTTP/1.1\r\nhost: localhost\r\ncontent-length: 500\r\n\r\n{\"product_id\": 1",
+    )
+    .unwrap();
+    let mut idle = std::net::TcpStream::connect(&address).unwrap();
+    idle.write_all(b"GET /health HTTP/1.1\r\nhost: localhost\r\n").unwrap();
+
+    let started = std::time::Instant::now();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
+    let (done, exited) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(running.0.wait());
+    });
+    let status = exited
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .unwrap_or_else(|_| panic!("still running 20 s after SIGTERM"))
+        .unwrap();
+    let took = started.elapsed();
+    assert!(status.success(), "{status}");
+    assert!(took < std::time::Duration::from_secs(5), "exited after {took:?}");
+    drop(half);
+}

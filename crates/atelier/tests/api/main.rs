@@ -2,6 +2,7 @@
 
 mod cli;
 mod clients;
+mod connections;
 mod errors;
 mod failures;
 mod import;

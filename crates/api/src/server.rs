@@ -1,0 +1,106 @@
+//! The HTTP/1.1 server loop: what `axum::serve` does, plus the bounds a service exposed to the
+//! internet needs on its connections.
+//!
+//! - A connection must send a complete request head within the header timeout, counted from
+//!   when it opens or finishes its last response: a silent client, a slow-header one
+//!   (slowloris) and an idle keep-alive are all closed by it.
+//! - At most `max_connections` are open at once; past that the loop stops accepting and the
+//!   kernel's backlog holds newcomers, instead of the process running out of descriptors.
+//! - If accepting fails for lack of descriptors (`EMFILE`) anyway, the loop logs it once, backs
+//!   off briefly and keeps serving the connections it has.
+//! - On shutdown it stops accepting, lets requests in progress finish, and after the shutdown
+//!   deadline drops whatever is still open (a half-sent request never holds the exit).
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tower::ServiceExt;
+
+use crate::Limits;
+
+/// Serves `router` on `listener` within `limits` until `shutdown` completes; each request gets
+/// its path normalized (see [`crate::normalize_path`]) and its peer address as `ConnectInfo`.
+pub(crate) async fn run(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    limits: &Limits,
+) -> std::io::Result<()> {
+    let places = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let graceful = GracefulShutdown::new();
+    let mut connections = JoinSet::new();
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout).keep_alive(true);
+    let mut out_of_descriptors = false;
+    tokio::pin!(shutdown);
+    loop {
+        let place = tokio::select! {
+            () = &mut shutdown => break,
+            place = places.clone().acquire_owned() => place.map_err(std::io::Error::other)?,
+        };
+        let (stream, peer) = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => {
+                    out_of_descriptors = false;
+                    accepted
+                }
+                Err(error) => {
+                    if is_out_of_descriptors(&error) && !out_of_descriptors {
+                        out_of_descriptors = true;
+                        tracing::error!(%error, "out of file descriptors: not accepting for now, serving open connections");
+                    }
+                    // Connection errors (reset before accept) need no pause; running out of
+                    // descriptors does, or the loop would spin.
+                    if out_of_descriptors {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                    continue;
+                }
+            },
+        };
+        while connections.try_join_next().is_some() {}
+        let service = hyper::service::service_fn({
+            let router = router.clone();
+            move |mut request: hyper::Request<Incoming>| {
+                request.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+                let request = crate::normalize_path(request.map(axum::body::Body::new));
+                router.clone().oneshot(request)
+            }
+        });
+        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        connections.spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, %peer, "connection closed");
+            }
+            drop(place);
+        });
+    }
+    drop(listener);
+    let open = graceful.count();
+    if tokio::time::timeout(limits.shutdown_timeout, graceful.shutdown()).await.is_err() {
+        tracing::warn!(
+            open,
+            deadline_ms = limits.shutdown_timeout.as_millis() as u64,
+            "shutdown deadline passed: dropping open connections"
+        );
+        connections.abort_all();
+    }
+    Ok(())
+}
+
+/// Whether accepting failed because the process or the system has no descriptor left.
+fn is_out_of_descriptors(error: &std::io::Error) -> bool {
+    // EMFILE (24), ENFILE (23), ENOBUFS (105), ENOMEM (12) on Linux.
+    matches!(error.raw_os_error(), Some(24 | 23 | 105 | 12))
+}
