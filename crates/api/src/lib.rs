@@ -50,6 +50,9 @@ pub struct ApiConfig {
     pub cors_origins: Vec<String>,
     /// Deadlines, load shedding and write protection.
     pub limits: Limits,
+    /// Log one line per request (method, route, request id, status, milliseconds; never a
+    /// body, a query value or an email).
+    pub access_log: bool,
 }
 
 /// Builds the router of every endpoint in the route table, legacy aliases included, without the
@@ -76,12 +79,41 @@ pub fn router(state: AppState, config: &ApiConfig) -> Router {
         .layer(from_fn_with_state(guard, guard::shed))
         .layer(cors(config))
         .layer(from_fn(guard::request_id))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
-            // Keyed by the matched route, not the raw path, so spans stay low-cardinality.
-            let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str);
-            tracing::info_span!("request", method = %request.method(), route, request_id = tracing::field::Empty)
-        }))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| {
+                    // Keyed by the matched route, not the raw path, so spans stay low-cardinality.
+                    let route =
+                        request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str);
+                    tracing::info_span!("request", method = %request.method(), route, request_id = tracing::field::Empty)
+                })
+                // A failure is logged once, by `ApiError` with its cause, not again here.
+                .on_failure(())
+                .on_response(AccessLog(config.access_log)),
+        )
         .with_state(state)
+}
+
+/// The access log line, when turned on: in the request's span, so it carries the method,
+/// route and request id.
+#[derive(Clone, Copy)]
+struct AccessLog(bool);
+
+impl<B> tower_http::trace::OnResponse<B> for AccessLog {
+    fn on_response(
+        self,
+        response: &axum::http::Response<B>,
+        latency: std::time::Duration,
+        _: &tracing::Span,
+    ) {
+        if self.0 {
+            tracing::info!(
+                status = response.status().as_u16(),
+                duration_ms = latency.as_secs_f64() * 1000.0,
+                "request"
+            );
+        }
+    }
 }
 
 /// Where the interactive documentation lives; its assets are vendored into the binary.

@@ -63,6 +63,10 @@ pub struct HttpOptions {
     /// before open connections are dropped.
     #[arg(long, env = "ATELIER_SHUTDOWN_TIMEOUT_MS", default_value_t = Limits::default().shutdown_timeout.as_millis() as u64)]
     pub shutdown_timeout_ms: u64,
+    /// Log a line per request: method, route, request id, status and milliseconds (never
+    /// bodies, query values or emails).
+    #[arg(long, env = "ATELIER_ACCESS_LOG")]
+    pub access_log: bool,
 }
 
 /// The open-file limit (from `/proc/self/limits`) less 128 for the database, logs and the
@@ -85,6 +89,7 @@ impl HttpOptions {
     pub fn api_config(&self) -> ApiConfig {
         ApiConfig {
             cors_origins: self.cors_origins.clone(),
+            access_log: self.access_log,
             limits: Limits {
                 request_timeout: self.request_timeout(),
                 max_reads: self.max_reads as usize,

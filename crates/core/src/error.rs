@@ -20,6 +20,23 @@ impl InputError {
     }
 }
 
+/// `error` and each of its sources, joined with ": ", so a message keeps the whole chain: a
+/// PostgreSQL failure reads `db error: ERROR: relation "x" does not exist`, not `db error`.
+pub fn with_sources(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        // Some errors repeat their source in their own message; say it once.
+        if !text.ends_with(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
 /// What can go wrong in a store, stripped of driver types. Each backend maps its driver errors
 /// into this once; the HTTP layer maps it to statuses in one place.
 #[derive(Debug, thiserror::Error)]
@@ -44,4 +61,22 @@ pub enum StoreError {
     /// Anything else: a bug or corrupted data. Logged, never shown to clients.
     #[error("store failure: {0}")]
     Internal(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("db error")]
+    struct Outer(#[source] Inner);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("ERROR: relation \"reviews\" does not exist")]
+    struct Inner;
+
+    #[test]
+    fn a_message_keeps_every_cause() {
+        assert_eq!(with_sources(&Outer(Inner)), "db error: ERROR: relation \"reviews\" does not exist");
+    }
 }

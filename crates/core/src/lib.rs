@@ -14,6 +14,6 @@ pub mod records;
 pub mod store;
 pub mod tables;
 
-pub use error::{InputError, StoreError};
+pub use error::{InputError, StoreError, with_sources};
 pub use ids::{AnswerId, CharacteristicId, ProductId, QuestionId, ReviewId};
 pub use store::{Flag, FlagTarget, MAX_HELPFULNESS, Store};

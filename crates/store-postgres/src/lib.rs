@@ -140,13 +140,14 @@ pub(crate) fn db_error(err: tokio_postgres::Error) -> StoreError {
         })
         || (err.code().is_none()
             && std::error::Error::source(&err).is_some_and(|s| s.is::<std::io::Error>()));
-    if transient { StoreError::Unavailable(err.to_string()) } else { StoreError::Internal(err.to_string()) }
+    let detail = atelier_core::with_sources(&err);
+    if transient { StoreError::Unavailable(detail) } else { StoreError::Internal(detail) }
 }
 
 fn pool_error(err: PoolError) -> StoreError {
     match err {
         PoolError::Backend(err) => db_error(err),
-        other => StoreError::Unavailable(other.to_string()),
+        other => StoreError::Unavailable(atelier_core::with_sources(&other)),
     }
 }
 

@@ -67,9 +67,9 @@ pub(crate) fn db_error(err: rusqlite::Error) -> StoreError {
     use rusqlite::ErrorCode::{CannotOpen, DatabaseBusy, DatabaseLocked, DiskFull};
     match err.sqlite_error_code() {
         Some(DatabaseBusy | DatabaseLocked | CannotOpen | DiskFull) => {
-            StoreError::Unavailable(err.to_string())
+            StoreError::Unavailable(atelier_core::with_sources(&err))
         }
-        _ => StoreError::Internal(err.to_string()),
+        _ => StoreError::Internal(atelier_core::with_sources(&err)),
     }
 }
 

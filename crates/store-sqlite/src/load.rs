@@ -112,9 +112,20 @@ impl Drop for SqliteLoader {
     /// back and the statement is a no-op error); either way the writer goes back to the pool
     /// with its usual settings.
     fn drop(&mut self) {
-        if let Some(writer) = self.writer.as_mut() {
+        let Some(writer) = self.writer.take() else {
+            return;
+        };
+        let restore = move || {
             let _ = writer.execute_batch("ROLLBACK");
             let _ = writer.execute_batch(SERVING_PRAGMAS);
+            // The writer goes back to the pool when the guard drops, here, after the rollback.
+        };
+        // The rollback of a large load takes a while: on the blocking pool, not on the async
+        // worker that dropped the loader. The writer stays locked until it is done, so the
+        // next write waits for it.
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn_blocking(restore)),
+            Err(_) => restore(),
         }
     }
 }

@@ -77,13 +77,16 @@ impl Pool {
         let readers = self.readers.clone();
         tokio::task::spawn_blocking(move || {
             let conn = lock(&readers.idle).pop().ok_or_else(closed)?;
-            let result = work(&conn);
+            // A panic in `work` must not take the connection with it: caught here, the
+            // connection goes back to the pool (its statements were reset as they unwound) and
+            // the read fails as a bug.
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&conn)));
             lock(&readers.idle).push(conn);
             drop(permit);
-            result
+            result.unwrap_or_else(|_| Err(StoreError::Internal("a SQLite read panicked".into())))
         })
         .await
-        .map_err(|e| StoreError::Internal(format!("a SQLite read panicked: {e}")))?
+        .map_err(|e| StoreError::Internal(format!("a SQLite read task failed: {e}")))?
     }
 
     /// Runs `work` on the writer once every earlier write has finished.
@@ -152,6 +155,23 @@ mod tests {
             assert!(tokio::time::timeout(Duration::from_millis(1), slow).await.is_err());
         }
         for _ in 0..10 {
+            let value: i64 = pool
+                .read(|conn| conn.query_row("SELECT 7", [], |row| row.get(0)).map_err(db_error))
+                .await
+                .unwrap();
+            assert_eq!(value, 7);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_read_that_panics_gives_its_connection_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = Pool::open(dir.path().join("pool.db"), 2, Duration::from_secs(5)).await.unwrap();
+        for _ in 0..3 {
+            let failed = pool.read(|_| -> Result<(), StoreError> { panic!("a bug in a read") }).await;
+            assert!(matches!(failed, Err(StoreError::Internal(_))), "{failed:?}");
+        }
+        for _ in 0..4 {
             let value: i64 = pool
                 .read(|conn| conn.query_row("SELECT 7", [], |row| row.get(0)).map_err(db_error))
                 .await

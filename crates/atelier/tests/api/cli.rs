@@ -268,9 +268,15 @@ fn help_never_shows_a_secret_from_the_environment() {
     assert!(!help.contains("hunter2") && !help.contains("t0ps3cret"), "{help}");
 }
 
-/// Starts `atelier serve` on a fresh SQLite file with `extra` settings, and returns it with the
-/// address it logged.
-fn serve_sqlite(dir: &std::path::Path, extra: &[&str]) -> (Running, String) {
+/// A running `atelier serve` on a fresh SQLite file, its address, and its later log lines.
+struct Served {
+    running: Running,
+    address: String,
+    logs: std::sync::mpsc::Receiver<String>,
+}
+
+/// Starts `atelier serve` on a fresh SQLite file in `dir` with `extra` settings and JSON logs.
+fn serve_sqlite(dir: &std::path::Path, extra: &[&str]) -> Served {
     let url = format!("sqlite://{}", dir.join("serve.db").display());
     let child = Command::new(BIN)
         .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json", "--database-url", &url])
@@ -280,23 +286,45 @@ fn serve_sqlite(dir: &std::path::Path, extra: &[&str]) -> (Running, String) {
         .spawn()
         .expect("failed to start atelier");
     let mut running = Running(child);
-    let logs = BufReader::new(running.0.stderr.take().expect("stderr is piped"));
+    let stderr = BufReader::new(running.0.stderr.take().expect("stderr is piped"));
     let (found, address) = std::sync::mpsc::channel();
+    let (later, logs) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let mut lines = logs.lines().map_while(Result::ok);
+        let mut lines = stderr.lines().map_while(Result::ok);
         let listening = lines.by_ref().find_map(|line| {
             let entry: serde_json::Value = serde_json::from_str(&line).ok()?;
             (entry["fields"]["message"] == "listening")
                 .then(|| entry["fields"]["address"].as_str().map(str::to_owned))?
         });
         let _ = found.send(listening);
-        // Keep draining, so the server never blocks on a full pipe.
-        lines.for_each(drop);
+        // Keep reading, so the server never blocks on a full pipe.
+        for line in lines {
+            let _ = later.send(line);
+        }
     });
     match address.recv_timeout(std::time::Duration::from_secs(60)) {
-        Ok(Some(address)) => (running, address),
+        Ok(Some(address)) => Served { running, address, logs },
         _ => panic!("serve never logged where it listens: {:?}", running.0.try_wait()),
     }
+}
+
+#[tokio::test]
+async fn the_access_log_has_one_line_per_request_with_its_route_and_id_and_no_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve_sqlite(dir.path(), &["--access-log"]);
+    let response =
+        reqwest::get(format!("http://{}/reviews/meta?product_id=424242", served.address)).await.unwrap();
+    assert_eq!(response.status().as_u16(), 404);
+    let id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let line = served.logs.recv_timeout(std::time::Duration::from_secs(10)).expect("no access log line");
+    let entry: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(entry["fields"]["message"], "request", "{line}");
+    assert_eq!(entry["fields"]["status"], 404, "{line}");
+    assert_eq!(entry["span"]["route"], "/reviews/meta", "{line}");
+    assert_eq!(entry["span"]["request_id"], id.as_str(), "{line}");
+    assert!(!line.contains("424242"), "query values stay out of the log: {line}");
+    assert!(served.logs.recv_timeout(std::time::Duration::from_millis(300)).is_err(), "one line per request");
+    drop(served.running);
 }
 
 #[test]
@@ -304,7 +332,7 @@ fn sigterm_with_a_half_sent_request_exits_within_the_shutdown_deadline() {
     use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
     // A header timeout far longer than the test: only the shutdown deadline can end it.
-    let (mut running, address) =
+    let Served { mut running, address, .. } =
         serve_sqlite(dir.path(), &["--shutdown-timeout-ms", "500", "--header-timeout-ms", "120000"]);
     let pid = running.0.id().to_string();
     let mut half = std::net::TcpStream::connect(&address).unwrap();
