@@ -123,6 +123,11 @@ impl PgStore {
     async fn client(&self) -> Result<Object, StoreError> {
         self.pool.get().await.map_err(pool_error)
     }
+
+    /// A pooled connection for one call, given back with [`Lease::release`].
+    async fn lease(&self) -> Result<Lease, StoreError> {
+        Ok(Lease(Some(self.client().await?)))
+    }
 }
 
 /// Translates a driver error once: lost connections and resource exhaustion are worth
@@ -151,6 +156,37 @@ fn pool_error(err: PoolError) -> StoreError {
     }
 }
 
+/// A pooled connection lent to one call. Released, it goes back to the pool. Dropped without
+/// being released, because the caller's future was dropped mid-statement (its request timed
+/// out or its client hung up), it leaves the pool and closes: back in the pool with its
+/// statement still running, the next caller's statements would queue behind it on the wire,
+/// and a locked table would then stall every route, one statement timeout after another.
+struct Lease(Option<Object>);
+
+impl Lease {
+    /// Gives the connection back to the pool, passing `result` through.
+    fn release<T>(mut self, result: T) -> T {
+        drop(self.0.take());
+        result
+    }
+}
+
+impl std::ops::Deref for Lease {
+    type Target = Object;
+
+    fn deref(&self) -> &Object {
+        self.0.as_ref().expect("a lease holds its connection until it is released or dropped")
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let Some(object) = self.0.take() {
+            drop(Object::take(object));
+        }
+    }
+}
+
 #[async_trait]
 impl Store for PgStore {
     async fn reviews(
@@ -159,31 +195,45 @@ impl Store for PgStore {
         sort: ReviewSort,
         page: PageRequest,
     ) -> Result<Vec<Review>, StoreError> {
-        reviews::list(&self.client().await?, product, sort, page).await
+        let lease = self.lease().await?;
+        let result = reviews::list(&lease, product, sort, page).await;
+        lease.release(result)
     }
 
     async fn review_meta(&self, product: ProductId) -> Result<ReviewMeta, StoreError> {
-        reviews::meta(&self.client().await?, product).await
+        let lease = self.lease().await?;
+        let result = reviews::meta(&lease, product).await;
+        lease.release(result)
     }
 
     async fn add_review(&self, review: &NewReview) -> Result<ReviewId, StoreError> {
-        reviews::add(&self.client().await?, review).await
+        let lease = self.lease().await?;
+        let result = reviews::add(&lease, review).await;
+        lease.release(result)
     }
 
     async fn questions(&self, product: ProductId, page: PageRequest) -> Result<Vec<Question>, StoreError> {
-        qa::questions(&self.client().await?, product, page).await
+        let lease = self.lease().await?;
+        let result = qa::questions(&lease, product, page).await;
+        lease.release(result)
     }
 
     async fn answers(&self, question: QuestionId, page: PageRequest) -> Result<Vec<Answer>, StoreError> {
-        qa::answers(&self.client().await?, question, page).await
+        let lease = self.lease().await?;
+        let result = qa::answers(&lease, question, page).await;
+        lease.release(result)
     }
 
     async fn add_question(&self, question: &NewQuestion) -> Result<QuestionId, StoreError> {
-        qa::add_question(&self.client().await?, question).await
+        let lease = self.lease().await?;
+        let result = qa::add_question(&lease, question).await;
+        lease.release(result)
     }
 
     async fn add_answer(&self, question: QuestionId, answer: &NewAnswer) -> Result<AnswerId, StoreError> {
-        qa::add_answer(&self.client().await?, question, answer).await
+        let lease = self.lease().await?;
+        let result = qa::add_answer(&lease, question, answer).await;
+        lease.release(result)
     }
 
     async fn flag(&self, target: FlagTarget, flag: Flag) -> Result<(), StoreError> {
@@ -212,16 +262,22 @@ impl Store for PgStore {
                 ("UPDATE answers SET reported = true WHERE id = $1", id.get())
             }
         };
-        let client = self.client().await?;
-        let stmt = client.prepare_cached(sql).await.map_err(db_error)?;
-        match client.execute(&stmt, &[&id]).await.map_err(db_error)? {
+        let lease = self.lease().await?;
+        let updated = async {
+            let stmt = lease.prepare_cached(sql).await.map_err(db_error)?;
+            lease.execute(&stmt, &[&id]).await.map_err(db_error)
+        }
+        .await;
+        match lease.release(updated)? {
             0 => Err(StoreError::NotFound(target.kind())),
             _ => Ok(()),
         }
     }
 
     async fn is_empty(&self) -> Result<bool, StoreError> {
-        load::is_empty(&**self.client().await?).await
+        let lease = self.lease().await?;
+        let result = load::is_empty(&lease).await;
+        lease.release(result)
     }
 
     async fn bulk_loader(&self, replace: bool) -> Result<Box<dyn BulkLoader>, StoreError> {

@@ -1,4 +1,5 @@
-//! Test-only helpers: a fresh store per test, the app on port 0, and fixtures.
+//! Test-only helpers: a fresh store per test, the app on port 0, fixtures, and a throwaway
+//! PostgreSQL cluster for the tests that stop or freeze the database.
 //!
 //! Every test gets its own store: a SQLite file in a temporary directory, or a PostgreSQL
 //! schema created on the server named by `ATELIER_TEST_DATABASE_URL` (default
@@ -6,12 +7,14 @@
 //! PostgreSQL fails the test; it is never skipped.
 
 mod app;
+mod cluster;
 mod failing;
 mod fixtures;
 mod proxy;
 mod stores;
 
 pub use app::TestApp;
+pub use cluster::Cluster;
 pub use failing::{FailingStore, Failure, SECRET_DETAIL};
 pub use fixtures::{Fixture, fixture_batch};
 pub use proxy::StatementCounter;

@@ -5,6 +5,7 @@ mod clients;
 mod connections;
 mod errors;
 mod failures;
+mod faults;
 mod import;
 mod limits;
 mod qa;
