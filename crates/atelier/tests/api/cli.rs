@@ -277,9 +277,13 @@ struct Served {
 
 /// Starts `atelier serve` on a fresh SQLite file in `dir` with `extra` settings and JSON logs.
 fn serve_sqlite(dir: &std::path::Path, extra: &[&str]) -> Served {
-    let url = format!("sqlite://{}", dir.join("serve.db").display());
+    serve_url(&format!("sqlite://{}", dir.join("serve.db").display()), extra)
+}
+
+/// Starts `atelier serve` on the store at `url` with `extra` settings and JSON logs.
+fn serve_url(url: &str, extra: &[&str]) -> Served {
     let child = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json", "--database-url", &url])
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json", "--database-url", url])
         .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -358,4 +362,58 @@ fn sigterm_with_a_half_sent_request_exits_within_the_shutdown_deadline() {
     assert!(status.success(), "{status}");
     assert!(took < std::time::Duration::from_secs(5), "exited after {took:?}");
     drop(half);
+}
+
+atelier_testkit::for_each_store! {
+    async fn every_acknowledged_write_survives_a_kill_9_and_is_counted_in_meta(test) {
+        atelier_testkit::Fixture::load(test.store.as_ref(), atelier_testkit::fixture_batch()).await;
+        let served = serve_url(&test.url, &[]);
+        let client = reqwest::Client::new();
+        let base = format!("http://{}", served.address);
+        // Four writers post reviews of product 1 until the server dies under them.
+        let writers: Vec<_> = (0..4)
+            .map(|_| {
+                let (client, base) = (client.clone(), base.clone());
+                tokio::spawn(async move {
+                    let mut acknowledged = Vec::new();
+                    while let Ok(response) = client.post(format!("{base}/reviews")).json(&crate::review()).send().await {
+                        let Ok(body) = response.json::<serde_json::Value>().await else { break };
+                        acknowledged.push(body["review_id"].as_i64().expect("a 201 with the new id"));
+                    }
+                    acknowledged
+                })
+            })
+            .collect();
+        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+        let pid = served.running.0.id().to_string();
+        assert!(Command::new("kill").args(["-KILL", &pid]).status().unwrap().success());
+        let mut acknowledged = Vec::new();
+        for writer in writers {
+            acknowledged.extend(writer.await.unwrap());
+        }
+        drop(served);
+        assert!(acknowledged.len() >= 10, "only {} writes before the kill", acknowledged.len());
+
+        let again = serve_url(&test.url, &[]);
+        let mut listed = std::collections::HashSet::new();
+        for page in 1.. {
+            let url = format!("http://{}/reviews?product_id=1&count=1000&page={page}&sort=newest", again.address);
+            let list: serde_json::Value = client.get(url).send().await.unwrap().json().await.unwrap();
+            let results = list["results"].as_array().unwrap();
+            if results.is_empty() {
+                break;
+            }
+            listed.extend(results.iter().map(|r| r["review_id"].as_i64().unwrap()));
+        }
+        let missing: Vec<&i64> = acknowledged.iter().filter(|id| !listed.contains(id)).collect();
+        assert!(missing.is_empty(), "{} acknowledged writes lost: {missing:?}", missing.len());
+        // Meta counts every review, reported ones included: the fixture's eight (one reported)
+        // and each posted one that committed, acknowledged or caught by the kill.
+        let meta: serde_json::Value =
+            client.get(format!("http://{}/reviews/meta?product_id=1", again.address)).send().await.unwrap().json().await.unwrap();
+        let rated: i64 = meta["ratings"].as_object().unwrap().values().map(|n| n.as_str().unwrap().parse::<i64>().unwrap()).sum();
+        assert_eq!(rated - 8, listed.len() as i64 - 7, "meta and the list disagree: {meta}");
+        assert!(rated - 8 >= acknowledged.len() as i64 && rated - 8 <= acknowledged.len() as i64 + 4, "{rated} rated, {} acknowledged", acknowledged.len());
+        println!("{}: {} writes acknowledged before kill -9, all present and counted", test.kind, acknowledged.len());
+    }
 }
