@@ -16,6 +16,8 @@ pub enum Failure {
     Unavailable,
     /// Never answers, as a frozen database or a locked table: the caller's deadline must act.
     Hang,
+    /// Answers "not found" after the given time: a store of known, bounded capacity.
+    Slow(std::time::Duration),
 }
 
 /// A store whose every call fails with its [`Failure`].
@@ -31,6 +33,10 @@ impl FailingStore {
             Failure::Internal => StoreError::Internal(SECRET_DETAIL.to_owned()),
             Failure::Unavailable => StoreError::Unavailable(SECRET_DETAIL.to_owned()),
             Failure::Hang => std::future::pending().await,
+            Failure::Slow(delay) => {
+                tokio::time::sleep(delay).await;
+                StoreError::NotFound("product")
+            }
         })
     }
 }

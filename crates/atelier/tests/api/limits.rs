@@ -158,3 +158,53 @@ async fn every_response_carries_a_request_id_and_nosniff() {
         app.client.get(app.url("/health")).header("x-request-id", "x".repeat(200)).send().await.unwrap();
     assert_ne!(response.headers()["x-request-id"], &"x".repeat(200), "an oversized id is replaced");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_four_times_capacity_the_excess_is_shed_fast_and_the_accepted_stay_fast() {
+    // Capacity: four reads at a time, 25 ms each, so 160 a second.
+    let limits = Limits { max_reads: 4, request_timeout: Duration::from_secs(1), ..Limits::default() };
+    let app = Arc::new(
+        TestApp::spawn_with(
+            Arc::new(FailingStore(Failure::Slow(Duration::from_millis(25)))),
+            &config(limits),
+        )
+        .await,
+    );
+    // Offered on a fixed timetable (an open model) at four times that, 640 a second, for 1.5 s;
+    // each latency is measured from the request's scheduled time.
+    let interval = Duration::from_secs(1) / 640;
+    let started = Instant::now();
+    let mut requests = Vec::new();
+    for i in 0..960_u32 {
+        let due = started + interval * i;
+        tokio::time::sleep_until(due.into()).await;
+        let app = app.clone();
+        requests.push(tokio::spawn(async move {
+            let (status, body) = app.get("/reviews/meta?product_id=1").await;
+            (status, body["error"].as_str().unwrap_or_default().to_owned(), due.elapsed())
+        }));
+    }
+    let mut accepted = Vec::new();
+    let mut shed = Vec::new();
+    for request in requests {
+        let (status, error, latency) = request.await.unwrap();
+        match (status, error.as_str()) {
+            (404, _) => accepted.push(latency),
+            (503, "overloaded") => shed.push(latency),
+            other => panic!("unexpected answer {other:?}"),
+        }
+    }
+    let p99 = |latencies: &mut Vec<Duration>| {
+        latencies.sort();
+        latencies[(latencies.len() * 99 / 100).min(latencies.len() - 1)]
+    };
+    let (served, refused) = (accepted.len(), shed.len());
+    let (accepted_p99, shed_p99) = (p99(&mut accepted), p99(&mut shed));
+    println!(
+        "offered 960 at 640/s: {served} served (p99 {accepted_p99:?}), {refused} shed (p99 {shed_p99:?})"
+    );
+    assert!(refused >= 480, "most of the excess is shed: {refused}");
+    assert!(served >= 120, "the capacity is still used: {served} served in 1.5 s");
+    assert!(accepted_p99 < Duration::from_millis(500), "accepted p99 {accepted_p99:?}, deadline 1 s");
+    assert!(shed_p99 < Duration::from_millis(100), "shed p99 {shed_p99:?}");
+}
