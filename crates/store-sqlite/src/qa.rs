@@ -4,7 +4,7 @@ use atelier_core::fold::{AnswerPage, QuestionPage};
 use atelier_core::input::{NewAnswer, NewQuestion, PageRequest, now_ms};
 use atelier_core::records::{Answer, Question};
 use atelier_core::{AnswerId, ProductId, QuestionId, StoreError};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::db_error;
 use crate::read::fold;
@@ -94,7 +94,9 @@ pub(crate) fn add_answer(
     question: QuestionId,
     answer: &NewAnswer,
 ) -> Result<AnswerId, StoreError> {
-    let tx = conn.transaction().map_err(db_error)?;
+    // IMMEDIATE: the write lock is taken first, waiting (up to the busy timeout) for another
+    // process that holds it; a deferred transaction that read first would fail at once instead.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_error)?;
     let id: i64 = tx
         .prepare_cached(INSERT_ANSWER)
         .and_then(|mut stmt| {

@@ -4,7 +4,7 @@ use atelier_core::fold::{MetaRows, ReviewPage};
 use atelier_core::input::{NewReview, PageRequest, ReviewSort, now_ms};
 use atelier_core::records::{Review, ReviewMeta};
 use atelier_core::{CharacteristicId, ProductId, ReviewId, StoreError};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, TransactionBehavior, params};
 
 use crate::db_error;
 use crate::read::fold;
@@ -100,7 +100,9 @@ const ADD_TO_META: &str = "INSERT INTO review_meta (product_id, rating_1, rating
 /// Writes a review, its photos, its characteristic ratings and the product's summary in one
 /// transaction; any failure rolls all of it back.
 pub(crate) fn add(conn: &mut Connection, review: &NewReview) -> Result<ReviewId, StoreError> {
-    let tx = conn.transaction().map_err(db_error)?;
+    // IMMEDIATE: the write lock is taken first, waiting (up to the busy timeout) for another
+    // process that holds it; a deferred transaction that read first would fail at once instead.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_error)?;
     let owned = {
         let mut stmt = tx.prepare_cached(OWNED_CHARACTERISTICS).map_err(db_error)?;
         let ids = stmt

@@ -417,3 +417,43 @@ atelier_testkit::for_each_store! {
         println!("{}: {} writes acknowledged before kill -9, all present and counted", test.kind, acknowledged.len());
     }
 }
+
+#[tokio::test]
+async fn a_sqlite_file_locked_by_another_process_fails_writes_by_the_deadline_and_recovers() {
+    let test = atelier_testkit::TestStore::sqlite().await;
+    atelier_testkit::Fixture::load(test.store.as_ref(), atelier_testkit::fixture_batch()).await;
+    let served = serve_url(&test.url, &["--request-timeout-ms", "500"]);
+    let base = format!("http://{}", served.address);
+    // Another process's write transaction holds the file's write lock.
+    let locker = rusqlite::Connection::open(test.url.trim_start_matches("sqlite://")).unwrap();
+    locker.execute_batch("BEGIN IMMEDIATE").unwrap();
+
+    let client = reqwest::Client::new();
+    let started = std::time::Instant::now();
+    let posts = (0..5).map(|_| client.post(format!("{base}/reviews")).json(&crate::review()).send());
+    let answers = futures_util::future::join_all(posts).await;
+    let took = started.elapsed();
+    for answer in answers {
+        let response = answer.unwrap();
+        assert_eq!(response.status().as_u16(), 503);
+        assert_eq!(response.headers()["retry-after"], "1");
+    }
+    println!("five writes behind another process's lock answered 503 in {took:?}");
+    assert!(
+        took >= std::time::Duration::from_millis(400),
+        "they waited for the lock, up to the deadline: {took:?}"
+    );
+    assert!(took < std::time::Duration::from_millis(1500), "five writes behind a lock took {took:?}");
+    let reads = client.get(format!("{base}/reviews/meta?product_id=1")).send().await.unwrap();
+    assert_eq!(reads.status().as_u16(), 200, "reads go on beside the lock (WAL)");
+
+    locker.execute_batch("ROLLBACK").unwrap();
+    let started = std::time::Instant::now();
+    let response = client.post(format!("{base}/reviews")).json(&crate::review()).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 201, "a write once the lock is gone");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(1),
+        "no backlog of waits: {:?}",
+        started.elapsed()
+    );
+}
