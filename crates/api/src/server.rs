@@ -41,7 +41,9 @@ pub(crate) async fn run(
     let mut connections = JoinSet::new();
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout).keep_alive(true);
-    let mut out_of_descriptors = false;
+    // When accepting last failed for lack of descriptors, and when that was last logged: it is
+    // logged at most once a minute, however often it recurs.
+    let mut logged_out_of_descriptors: Option<std::time::Instant> = None;
     tokio::pin!(shutdown);
     loop {
         let place = tokio::select! {
@@ -51,22 +53,18 @@ pub(crate) async fn run(
         let (stream, peer) = tokio::select! {
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
-                Ok(accepted) => {
-                    out_of_descriptors = false;
-                    accepted
-                }
-                Err(error) => {
-                    if is_out_of_descriptors(&error) && !out_of_descriptors {
-                        out_of_descriptors = true;
-                        tracing::error!(%error, "out of file descriptors: not accepting for now, serving open connections");
+                Ok(accepted) => accepted,
+                Err(error) if is_out_of_descriptors(&error) => {
+                    if logged_out_of_descriptors.is_none_or(|at| at.elapsed() > Duration::from_secs(60)) {
+                        logged_out_of_descriptors = Some(std::time::Instant::now());
+                        tracing::error!(%error, "out of file descriptors: accepting more slowly, serving open connections");
                     }
-                    // Connection errors (reset before accept) need no pause; running out of
-                    // descriptors does, or the loop would spin.
-                    if out_of_descriptors {
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                    }
+                    // A pause, or the loop would spin while no descriptor is free.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
+                // A connection reset before it was accepted: nothing to do.
+                Err(_) => continue,
             },
         };
         while connections.try_join_next().is_some() {}

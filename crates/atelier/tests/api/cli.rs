@@ -457,3 +457,58 @@ async fn a_sqlite_file_locked_by_another_process_fails_writes_by_the_deadline_an
         started.elapsed()
     );
 }
+
+#[test]
+fn out_of_file_descriptors_it_logs_once_keeps_serving_and_recovers() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("fds.db").display());
+    // A limit of 64 open files, and a connection cap above it: accepting must hit EMFILE.
+    let script = format!(
+        "ulimit -n 64 && exec {BIN} serve --listen 127.0.0.1:0 --log-format json --max-connections 1000 --database-url {url}"
+    );
+    let child = Command::new("sh")
+        .args(["-c", &script])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut running = Running(child);
+    let stderr = BufReader::new(running.0.stderr.take().unwrap());
+    let (lines_in, lines) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            let _ = lines_in.send(line);
+        }
+    });
+    let address = loop {
+        let line = lines
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("serve never said where it listens");
+        let entry: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+        if entry["fields"]["message"] == "listening" {
+            break entry["fields"]["address"].as_str().unwrap().to_owned();
+        }
+    };
+    // Far more silent connections than descriptors: the kernel completes them, the server
+    // cannot accept them all.
+    let opening = std::time::Instant::now();
+    let mut silent: Vec<std::net::TcpStream> =
+        (0..90).filter_map(|_| std::net::TcpStream::connect(&address).ok()).collect();
+    println!("opened {} in {:?}", silent.len(), opening.elapsed());
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Freed descriptors let the server accept again: a normal request is answered.
+    silent.truncate(0);
+    let started = std::time::Instant::now();
+    let mut client = std::net::TcpStream::connect(&address).unwrap();
+    client.set_read_timeout(Some(std::time::Duration::from_secs(15))).unwrap();
+    client.write_all(b"GET /health HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n").unwrap();
+    let mut reply = String::new();
+    client.read_to_string(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    println!("served {:?} after the descriptors were freed", started.elapsed());
+    assert!(running.0.try_wait().unwrap().is_none(), "the server is still running");
+    let logged: Vec<String> =
+        lines.try_iter().filter(|line| line.contains("out of file descriptors")).collect();
+    assert_eq!(logged.len(), 1, "logged once, not in a loop: {logged:?}");
+}
