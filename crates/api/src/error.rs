@@ -41,6 +41,11 @@ pub enum ApiError {
     Unauthorized,
     /// 429: this client wrote too often; it may again after the duration.
     RateLimited(std::time::Duration),
+    /// 414: the request's URI is longer than [`crate::MAX_URI_BYTES`].
+    UriTooLong,
+    /// 431: the request has more than [`crate::MAX_HEADERS`] headers, or more than
+    /// [`crate::MAX_HEADER_BYTES`] of them.
+    HeadersTooLarge,
     /// 500: a bug. The detail is logged, never sent.
     Internal(String),
 }
@@ -51,8 +56,8 @@ pub enum ApiError {
 pub(crate) struct ErrorBody<'a> {
     /// A machine-readable code: `invalid_parameter`, `invalid_body`, `malformed_json`,
     /// `malformed_form`, `unsupported_media_type`, `not_found`, `method_not_allowed`,
-    /// `payload_too_large`, `conflict`, `unauthorized`, `rate_limited`, `overloaded`,
-    /// `timeout`, `unavailable` or `internal`.
+    /// `payload_too_large`, `uri_too_long`, `headers_too_large`, `conflict`, `unauthorized`,
+    /// `rate_limited`, `overloaded`, `timeout`, `unavailable` or `internal`.
     error: &'a str,
     /// A sentence for a person, naming the field at fault when there is one.
     message: String,
@@ -104,6 +109,22 @@ impl IntoResponse for ApiError {
             ),
             Self::NotFound(what) => (StatusCode::NOT_FOUND, "not_found", format!("no such {what}"), None),
             Self::RouteNotFound => (StatusCode::NOT_FOUND, "not_found", "no such route".to_owned(), None),
+            Self::UriTooLong => (
+                StatusCode::URI_TOO_LONG,
+                "uri_too_long",
+                format!("the URI must be at most {} bytes", crate::MAX_URI_BYTES),
+                None,
+            ),
+            Self::HeadersTooLarge => (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "headers_too_large",
+                format!(
+                    "a request may have at most {} headers and {} bytes of them",
+                    crate::MAX_HEADERS,
+                    crate::MAX_HEADER_BYTES
+                ),
+                None,
+            ),
             Self::MethodNotAllowed => (
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method_not_allowed",

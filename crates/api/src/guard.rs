@@ -116,6 +116,21 @@ pub(crate) async fn request_id(mut request: Request, next: Next) -> Response {
     response
 }
 
+/// Refuses a request whose URI or headers are larger than the service takes, with the JSON
+/// body (the HTTP parser's own limits are set above these, so it rarely answers instead).
+pub(crate) async fn request_size(request: Request, next: Next) -> Response {
+    let uri = request.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if uri > crate::MAX_URI_BYTES {
+        return ApiError::UriTooLong.into_response();
+    }
+    let headers = request.headers();
+    let bytes: usize = headers.iter().map(|(name, value)| name.as_str().len() + value.len()).sum();
+    if headers.len() > crate::MAX_HEADERS || bytes > crate::MAX_HEADER_BYTES {
+        return ApiError::HeadersTooLarge.into_response();
+    }
+    next.run(request).await
+}
+
 /// A new id: this process's start time and a counter, unique across restarts and instances in
 /// practice, and cheap.
 fn new_request_id() -> HeaderValue {

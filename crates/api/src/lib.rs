@@ -34,6 +34,15 @@ pub use guard::{Limits, REQUEST_ID};
 
 /// The largest request body accepted; a review with five long photo URLs is far smaller.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// The longest URI accepted (414 beyond, with the JSON body).
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// The most headers a request may have (431 beyond, with the JSON body). The HTTP parser itself
+/// takes up to [`PARSER_MAX_HEADERS`], so these answers are Atelier's, not its empty ones.
+pub const MAX_HEADERS: usize = 100;
+/// The most bytes of header names and values a request may have (431 beyond).
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+/// What the HTTP parser accepts before answering on its own (an empty 431).
+pub(crate) const PARSER_MAX_HEADERS: usize = 1000;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -78,6 +87,7 @@ pub fn router(state: AppState, config: &ApiConfig) -> Router {
         .layer(from_fn_with_state(guard.clone(), guard::protect_writes))
         .layer(from_fn_with_state(guard, guard::shed))
         .layer(cors(config))
+        .layer(from_fn(guard::request_size))
         .layer(from_fn(guard::request_id))
         .layer(
             TraceLayer::new_for_http()

@@ -40,7 +40,12 @@ pub(crate) async fn run(
     let graceful = GracefulShutdown::new();
     let mut connections = JoinSet::new();
     let mut builder = hyper::server::conn::http1::Builder::new();
-    builder.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout).keep_alive(true);
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .keep_alive(true)
+        // Above Atelier's own limits, so an oversized request gets Atelier's JSON answer.
+        .max_headers(crate::PARSER_MAX_HEADERS);
     // When accepting last failed for lack of descriptors, and when that was last logged: it is
     // logged at most once a minute, however often it recurs.
     let mut logged_out_of_descriptors: Option<std::time::Instant> = None;

@@ -208,3 +208,27 @@ async fn at_four_times_capacity_the_excess_is_shed_fast_and_the_accepted_stay_fa
     assert!(accepted_p99 < Duration::from_millis(500), "accepted p99 {accepted_p99:?}, deadline 1 s");
     assert!(shed_p99 < Duration::from_millis(100), "shed p99 {shed_p99:?}");
 }
+
+#[tokio::test]
+async fn an_oversized_uri_or_head_gets_the_json_body_not_an_empty_answer() {
+    let app = TestApp::spawn(Arc::new(FailingStore(Failure::Internal))).await;
+    let long = format!("/reviews?product_id=1&x={}", "a".repeat(9000));
+    let response = app.client.get(app.url(&long)).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 414);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "uri_too_long");
+
+    let mut many = app.client.get(app.url("/health"));
+    for i in 0..150 {
+        many = many.header(format!("x-extra-{i}"), "1");
+    }
+    let response = many.send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 431);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "headers_too_large");
+
+    let response =
+        app.client.get(app.url("/health")).header("x-big", "b".repeat(20_000)).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 431);
+    assert_eq!(response.headers()["content-type"], "application/json");
+}
