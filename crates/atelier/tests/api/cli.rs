@@ -15,6 +15,33 @@ impl Drop for Running {
     }
 }
 
+/// Follows the JSON log a child writes on stderr: waits, at most a minute, for its "listening"
+/// line and returns the address it names, with a receiver of the lines after it. Read on a
+/// thread, so a build that never logs the line fails the test instead of blocking it for as
+/// long as the child serves; the thread keeps reading, so the child never blocks on the pipe.
+fn listening(running: &mut Running) -> (String, std::sync::mpsc::Receiver<String>) {
+    let stderr = BufReader::new(running.0.stderr.take().expect("stderr is piped"));
+    let (found, address) = std::sync::mpsc::channel();
+    let (later, logs) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = stderr.lines().map_while(Result::ok);
+        let listening = lines.by_ref().find_map(|line| {
+            let entry: serde_json::Value = serde_json::from_str(&line).ok()?;
+            (entry["fields"]["message"] == "listening")
+                .then(|| entry["fields"]["address"].as_str().map(str::to_owned))?
+        });
+        let _ = found.send(listening);
+        for line in lines {
+            let _ = later.send(line);
+        }
+    });
+    match address.recv_timeout(std::time::Duration::from_secs(60)) {
+        Ok(Some(address)) => (address, logs),
+        Ok(None) => panic!("exited before listening: {:?}", running.0.wait()),
+        Err(_) => panic!("never logged where it listens"),
+    }
+}
+
 /// Starts `atelier quickstart` on port 0 and returns it with every line it printed up to and
 /// including "Press Ctrl-C to stop.", and the address it serves on.
 fn quickstart(db: &std::path::Path) -> (Running, Vec<String>, String) {
@@ -63,23 +90,7 @@ fn quickstart_keeps_serving_when_its_output_is_closed() {
         .spawn()
         .unwrap();
     let mut running = Running(child);
-    let logs = BufReader::new(running.0.stderr.take().expect("stderr is piped"));
-    // Read on a thread, so a build that never logs the line fails after a minute instead of
-    // blocking the test for as long as it serves.
-    let (found, address) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let listening = logs.lines().map_while(Result::ok).find_map(|line| {
-            let entry: serde_json::Value = serde_json::from_str(&line).ok()?;
-            (entry["fields"]["message"] == "listening")
-                .then(|| entry["fields"]["address"].as_str().map(str::to_owned))?
-        });
-        let _ = found.send(listening);
-    });
-    let address = match address.recv_timeout(std::time::Duration::from_secs(60)) {
-        Ok(Some(address)) => address,
-        Ok(None) => panic!("quickstart exited before listening: {:?}", running.0.wait()),
-        Err(_) => panic!("quickstart never logged where it listens"),
-    };
+    let (address, _logs) = listening(&mut running);
     // The banner is written before the server starts listening, so an answer proves the
     // process got past it; the socket is bound, so the request waits for the accept.
     let reply = health(&address).unwrap_or_else(|| panic!("quickstart never answered on {address}"));
@@ -290,26 +301,8 @@ fn serve_url(url: &str, extra: &[&str]) -> Served {
         .spawn()
         .expect("failed to start atelier");
     let mut running = Running(child);
-    let stderr = BufReader::new(running.0.stderr.take().expect("stderr is piped"));
-    let (found, address) = std::sync::mpsc::channel();
-    let (later, logs) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut lines = stderr.lines().map_while(Result::ok);
-        let listening = lines.by_ref().find_map(|line| {
-            let entry: serde_json::Value = serde_json::from_str(&line).ok()?;
-            (entry["fields"]["message"] == "listening")
-                .then(|| entry["fields"]["address"].as_str().map(str::to_owned))?
-        });
-        let _ = found.send(listening);
-        // Keep reading, so the server never blocks on a full pipe.
-        for line in lines {
-            let _ = later.send(line);
-        }
-    });
-    match address.recv_timeout(std::time::Duration::from_secs(60)) {
-        Ok(Some(address)) => Served { running, address, logs },
-        _ => panic!("serve never logged where it listens: {:?}", running.0.try_wait()),
-    }
+    let (address, logs) = listening(&mut running);
+    Served { running, address, logs }
 }
 
 #[tokio::test]
@@ -474,22 +467,7 @@ fn out_of_file_descriptors_it_logs_once_keeps_serving_and_recovers() {
         .spawn()
         .unwrap();
     let mut running = Running(child);
-    let stderr = BufReader::new(running.0.stderr.take().unwrap());
-    let (lines_in, lines) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in stderr.lines().map_while(Result::ok) {
-            let _ = lines_in.send(line);
-        }
-    });
-    let address = loop {
-        let line = lines
-            .recv_timeout(std::time::Duration::from_secs(60))
-            .expect("serve never said where it listens");
-        let entry: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
-        if entry["fields"]["message"] == "listening" {
-            break entry["fields"]["address"].as_str().unwrap().to_owned();
-        }
-    };
+    let (address, lines) = listening(&mut running);
     // Far more silent connections than descriptors: the kernel completes them, the server
     // cannot accept them all.
     let opening = std::time::Instant::now();
