@@ -8,8 +8,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// Every way a request can fail. Each variant documents its status.
-#[derive(Debug)]
+/// Every way a request can fail. Each variant documents its status. `Clone`, so one failed
+/// store call can answer every request that waited on it (the cache's coalesced misses).
+#[derive(Debug, Clone)]
 pub enum ApiError {
     /// 400: a query parameter or path segment breaks a rule; names the field.
     InvalidParameter(InputError),

@@ -33,7 +33,8 @@ impl Row {
 pub(crate) fn put(row: Row, flag: Flag) -> MethodRouter<AppState> {
     routing::put(move |State(app): State<AppState>, IdSegment(id): IdSegment| async move {
         let target = parameter(row.target(&id))?;
-        app.store.flag(target, flag).await?;
+        let owner = app.store.flag(target, flag).await?;
+        app.cache.invalidate(owner);
         Ok::<_, ApiError>(StatusCode::NO_CONTENT)
     })
 }

@@ -5,6 +5,7 @@
 //! behind the trait object.
 
 mod body;
+mod cache;
 mod error;
 mod extract;
 mod flags;
@@ -49,25 +50,51 @@ pub(crate) const PARSER_MAX_HEADERS: usize = 1000;
 pub struct AppState {
     /// The store behind the API.
     pub store: Arc<dyn Store>,
+    /// The response cache (set by [`router`] from [`ApiConfig::cache_bytes`]).
+    cache: cache::ResponseCache,
+}
+
+impl AppState {
+    /// The state of an API on `store`.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store, cache: cache::ResponseCache::new(0) }
+    }
 }
 
 /// Settings of the HTTP layer itself.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ApiConfig {
     /// Origins allowed by CORS; empty or `*` allows any origin (the front ends call from a
     /// browser on their own host).
     pub cors_origins: Vec<String>,
     /// Deadlines, load shedding and write protection.
     pub limits: Limits,
+    /// The response cache's bound in bytes; 0 turns it off.
+    pub cache_bytes: u64,
     /// Log one line per request (method, route, request id, status, milliseconds; never a
     /// body, a query value or an email).
     pub access_log: bool,
+}
+
+/// The default response cache: 256 MiB.
+pub const DEFAULT_CACHE_BYTES: u64 = 256 << 20;
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            cors_origins: Vec::new(),
+            limits: Limits::default(),
+            cache_bytes: DEFAULT_CACHE_BYTES,
+            access_log: false,
+        }
+    }
 }
 
 /// Builds the router of every endpoint in the route table, legacy aliases included, without the
 /// `/api/fec2/{campus}` prefix and the trailing-slash rule (see [`serve`]), plus the OpenAPI
 /// document at `/openapi.json` and its interactive page at `/docs`.
 pub fn router(state: AppState, config: &ApiConfig) -> Router {
+    let state = AppState { cache: cache::ResponseCache::new(config.cache_bytes), ..state };
     // One pass over the table: each entry's handler goes to the router, its description to
     // the document.
     let mut router = Router::new();

@@ -1,7 +1,7 @@
 //! Handlers of the Questions & Answers endpoints.
 
 use atelier_core::input::{Email, NewAnswer, NewQuestion, PageRequest, limits};
-use atelier_core::{InputError, ProductId, QuestionId};
+use atelier_core::{InputError, Owner, ProductId, QuestionId};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use crate::body::Fields;
 use crate::error::{body_field, parameter};
 use crate::extract::{Body, IdSegment, Params, ProductInPath};
-use crate::wire::{AnswerCreated, AnswerList, QuestionCreated, QuestionList};
+use crate::wire::{AnswerCreated, AnswerList, QuestionCreated, QuestionList, json, json_response};
 use crate::{ApiError, AppState};
 
 /// `GET /qa/questions?product_id=&page=&count=` and `GET /qa/{product_id}`
@@ -21,10 +21,15 @@ pub(crate) async fn list_questions(
 ) -> Result<Response, ApiError> {
     let product = path.or_query(&params)?;
     let page = parameter(PageRequest::parse(params.get("page"), params.get("count")))?;
-    let questions = app.store.questions(product, page).await?;
-    let body =
-        QuestionList { product_id: product.to_string(), results: questions.iter().map(Into::into).collect() };
-    Ok(Json(body).into_response())
+    let view = format!("questions:{}:{}", page.page(), page.count());
+    let body = app.cache.get_or_load(product.into(), view, async {
+        let questions = app.store.questions(product, page).await?;
+        json(&QuestionList {
+            product_id: product.to_string(),
+            results: questions.iter().map(Into::into).collect(),
+        })
+    });
+    Ok(json_response(body.await?))
 }
 
 /// `GET /qa/questions/{question_id}/answers?page=&count=`
@@ -35,14 +40,17 @@ pub(crate) async fn list_answers(
 ) -> Result<Response, ApiError> {
     let question = parameter(QuestionId::parse("question_id", &id))?;
     let page = parameter(PageRequest::parse(params.get("page"), params.get("count")))?;
-    let answers = app.store.answers(question, page).await?;
-    let body = AnswerList {
-        question: question.to_string(),
-        page: page.page(),
-        count: page.count(),
-        results: answers.iter().map(Into::into).collect(),
-    };
-    Ok(Json(body).into_response())
+    let view = format!("answers:{}:{}", page.page(), page.count());
+    let body = app.cache.get_or_load(question.into(), view, async {
+        let answers = app.store.answers(question, page).await?;
+        json(&AnswerList {
+            question: question.to_string(),
+            page: page.page(),
+            count: page.count(),
+            results: answers.iter().map(Into::into).collect(),
+        })
+    });
+    Ok(json_response(body.await?))
 }
 
 /// `POST /qa/questions`
@@ -52,6 +60,7 @@ pub(crate) async fn create_question(
 ) -> Result<Response, ApiError> {
     let question = body_field(new_question(&fields))?;
     let id = app.store.add_question(&question).await?;
+    app.cache.invalidate(Owner { product: question.product_id, question: None });
     Ok((StatusCode::CREATED, Json(QuestionCreated { question_id: id.get() })).into_response())
 }
 
@@ -72,7 +81,8 @@ pub(crate) async fn create_answer(
 ) -> Result<Response, ApiError> {
     let question = parameter(QuestionId::parse("question_id", &id))?;
     let answer = body_field(new_answer(&fields))?;
-    let id = app.store.add_answer(question, &answer).await?;
+    let (id, product) = app.store.add_answer(question, &answer).await?;
+    app.cache.invalidate(Owner { product, question: Some(question) });
     Ok((StatusCode::CREATED, Json(AnswerCreated { answer_id: id.get() })).into_response())
 }
 

@@ -1,7 +1,7 @@
 //! Handlers of the Ratings & Reviews endpoints.
 
 use atelier_core::input::{Email, NewReview, PageRequest, ReviewSort, limits};
-use atelier_core::{InputError, ProductId};
+use atelier_core::{InputError, Owner, ProductId};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use crate::body::Fields;
 use crate::error::{body_field, parameter};
 use crate::extract::{Body, Params, ProductInPath};
-use crate::wire::{ReviewCreated, ReviewList, WireMeta};
+use crate::wire::{ReviewCreated, ReviewList, WireMeta, json, json_response};
 use crate::{ApiError, AppState};
 
 /// `GET /reviews?product_id=&page=&count=&sort=` and `GET /reviews/{product_id}/list`
@@ -22,14 +22,17 @@ pub(crate) async fn list(
     let product = path.or_query(&params)?;
     let sort = parameter(ReviewSort::parse(params.get("sort")))?;
     let page = parameter(PageRequest::parse(params.get("page"), params.get("count")))?;
-    let reviews = app.store.reviews(product, sort, page).await?;
-    let body = ReviewList {
-        product: product.to_string(),
-        page: page.page(),
-        count: page.count(),
-        results: reviews.iter().map(Into::into).collect(),
-    };
-    Ok(Json(body).into_response())
+    let view = format!("reviews:{sort:?}:{}:{}", page.page(), page.count());
+    let body = app.cache.get_or_load(product.into(), view, async {
+        let reviews = app.store.reviews(product, sort, page).await?;
+        json(&ReviewList {
+            product: product.to_string(),
+            page: page.page(),
+            count: page.count(),
+            results: reviews.iter().map(Into::into).collect(),
+        })
+    });
+    Ok(json_response(body.await?))
 }
 
 /// `GET /reviews/meta?product_id=` and `GET /reviews/{product_id}/meta`
@@ -37,10 +40,13 @@ pub(crate) async fn meta(
     State(app): State<AppState>,
     path: ProductInPath,
     params: Params,
-) -> Result<Json<WireMeta>, ApiError> {
+) -> Result<Response, ApiError> {
     let product = path.or_query(&params)?;
-    let meta = app.store.review_meta(product).await?;
-    Ok(Json(WireMeta::new(product.to_string(), &meta)))
+    let body = app.cache.get_or_load(product.into(), "meta".to_owned(), async {
+        let meta = app.store.review_meta(product).await?;
+        json(&WireMeta::new(product.to_string(), &meta))
+    });
+    Ok(json_response(body.await?))
 }
 
 /// `POST /reviews` and `POST /reviews/{product_id}` (where the path names the product)
@@ -52,6 +58,7 @@ pub(crate) async fn create(
     let product = path.or_body(&fields)?;
     let review = body_field(new_review(product, &fields))?;
     let id = app.store.add_review(&review).await?;
+    app.cache.invalidate(Owner { product, question: None });
     Ok((StatusCode::CREATED, Json(ReviewCreated { review_id: id.get() })).into_response())
 }
 

@@ -7,6 +7,8 @@
 
 use atelier_core::records::{Answer, Photo, Question, Review, ReviewMeta};
 use serde::Serialize;
+
+use crate::ApiError;
 use serde::ser::{SerializeMap, Serializer};
 use utoipa::openapi::schema::{
     AdditionalProperties, ArrayBuilder, KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type,
@@ -462,6 +464,20 @@ pub(crate) struct PostAnswer {
     /// Up to 5 absolute http(s) URLs.
     #[schema(schema_with = photo_urls)]
     photos: Option<Vec<String>>,
+}
+
+/// `body` serialized, as the cache holds it.
+pub(crate) fn json(body: &impl Serialize) -> Result<axum::body::Bytes, ApiError> {
+    serde_json::to_vec(body)
+        .map(axum::body::Bytes::from)
+        .map_err(|e| ApiError::Internal(format!("failed to serialize a response: {e}")))
+}
+
+/// A 200 with a serialized JSON `body`.
+pub(crate) fn json_response(body: axum::body::Bytes) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    ([(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"))], body)
+        .into_response()
 }
 
 #[cfg(test)]

@@ -67,6 +67,10 @@ pub struct HttpOptions {
     /// bodies, query values or emails).
     #[arg(long, env = "ATELIER_ACCESS_LOG")]
     pub access_log: bool,
+    /// The response cache's bound in bytes (every GET's body, dropped by the writes that make
+    /// it stale); 0 turns it off.
+    #[arg(long, env = "ATELIER_CACHE_BYTES", default_value_t = atelier_api::DEFAULT_CACHE_BYTES)]
+    pub cache_bytes: u64,
 }
 
 /// The open-file limit (from `/proc/self/limits`) less 128 for the database, logs and the
@@ -90,6 +94,7 @@ impl HttpOptions {
         ApiConfig {
             cors_origins: self.cors_origins.clone(),
             access_log: self.access_log,
+            cache_bytes: self.cache_bytes,
             limits: Limits {
                 request_timeout: self.request_timeout(),
                 max_reads: self.max_reads as usize,
@@ -170,7 +175,7 @@ pub async fn serve(store: Arc<dyn Store>, listener: TcpListener, http: &HttpOpti
     // The bound address, not the configured one: with port 0 this is the only place it shows.
     tracing::info!(address = %listener.local_addr().context("failed to read the listening address")?, "listening");
     let config = http.api_config();
-    let router = atelier_api::router(AppState { store }, &config);
+    let router = atelier_api::router(AppState::new(store), &config);
     atelier_api::serve(listener, router, shutdown, &config.limits).await.context("failed to serve HTTP")
 }
 

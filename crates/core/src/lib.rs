@@ -16,4 +16,4 @@ pub mod tables;
 
 pub use error::{InputError, StoreError, with_sources};
 pub use ids::{AnswerId, CharacteristicId, ProductId, QuestionId, ReviewId};
-pub use store::{Flag, FlagTarget, MAX_HELPFULNESS, Store};
+pub use store::{Flag, FlagTarget, MAX_HELPFULNESS, Owner, Store};

@@ -24,6 +24,15 @@ pub enum FlagTarget {
 /// the maximum (no overflow error on one store and silent growth on the other).
 pub const MAX_HELPFULNESS: i64 = i32::MAX as i64;
 
+/// Where a changed row belongs: what a cache of responses must drop when it changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Owner {
+    /// The product whose reviews, meta or questions the row appears in.
+    pub product: ProductId,
+    /// The question whose answers list it appears in (a question, or an answer's question).
+    pub question: Option<QuestionId>,
+}
+
 /// What a PUT does to its target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flag {
@@ -74,11 +83,16 @@ pub trait Store: Send + Sync + 'static {
     /// Stores a question about an existing product.
     async fn add_question(&self, question: &NewQuestion) -> Result<QuestionId, StoreError>;
 
-    /// Stores an answer with its photos, to a question that exists and is not reported.
-    async fn add_answer(&self, question: QuestionId, answer: &NewAnswer) -> Result<AnswerId, StoreError>;
+    /// Stores an answer with its photos, to a question that exists and is not reported; returns
+    /// its id and the question's product.
+    async fn add_answer(
+        &self,
+        question: QuestionId,
+        answer: &NewAnswer,
+    ) -> Result<(AnswerId, ProductId), StoreError>;
 
-    /// Marks a review, question or answer helpful, or reports it.
-    async fn flag(&self, target: FlagTarget, flag: Flag) -> Result<(), StoreError>;
+    /// Marks a review, question or answer helpful, or reports it; returns where the row belongs.
+    async fn flag(&self, target: FlagTarget, flag: Flag) -> Result<Owner, StoreError>;
 
     /// Whether the store holds no product yet.
     async fn is_empty(&self) -> Result<bool, StoreError>;

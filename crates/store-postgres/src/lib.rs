@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use atelier_core::input::{NewAnswer, NewQuestion, NewReview, PageRequest, ReviewSort};
 use atelier_core::load::BulkLoader;
 use atelier_core::records::{Answer, Question, Review, ReviewMeta};
-use atelier_core::{AnswerId, Flag, FlagTarget, ProductId, QuestionId, ReviewId, Store, StoreError};
+use atelier_core::{AnswerId, Flag, FlagTarget, Owner, ProductId, QuestionId, ReviewId, Store, StoreError};
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 
@@ -230,48 +230,62 @@ impl Store for PgStore {
         lease.release(result)
     }
 
-    async fn add_answer(&self, question: QuestionId, answer: &NewAnswer) -> Result<AnswerId, StoreError> {
+    async fn add_answer(
+        &self,
+        question: QuestionId,
+        answer: &NewAnswer,
+    ) -> Result<(AnswerId, ProductId), StoreError> {
         let lease = self.lease().await?;
         let result = qa::add_answer(&lease, question, answer).await;
         lease.release(result)
     }
 
-    async fn flag(&self, target: FlagTarget, flag: Flag) -> Result<(), StoreError> {
+    async fn flag(&self, target: FlagTarget, flag: Flag) -> Result<Owner, StoreError> {
         // Each statement is a primary-key update; a single UPDATE never loses a vote. A vote
         // saturates at MAX_HELPFULNESS (2147483647) instead of overflowing the integer column.
-        let (sql, id) = match (target, flag) {
+        // Each returns where the row belongs, for the response cache.
+        const REVIEW: &str = "RETURNING product_id, NULL::bigint";
+        const QUESTION: &str = "RETURNING product_id, id";
+        const ANSWER: &str =
+            "RETURNING (SELECT q.product_id FROM questions q WHERE q.id = answers.question_id), question_id";
+        let (update, returning, id) = match (target, flag) {
             (FlagTarget::Review(id), Flag::Helpful) => (
                 "UPDATE reviews SET helpfulness = LEAST(helpfulness, 2147483646) + 1 WHERE id = $1",
+                REVIEW,
                 id.get(),
             ),
             (FlagTarget::Review(id), Flag::Report) => {
-                ("UPDATE reviews SET reported = true WHERE id = $1", id.get())
+                ("UPDATE reviews SET reported = true WHERE id = $1", REVIEW, id.get())
             }
             (FlagTarget::Question(id), Flag::Helpful) => (
                 "UPDATE questions SET helpfulness = LEAST(helpfulness, 2147483646) + 1 WHERE id = $1",
+                QUESTION,
                 id.get(),
             ),
             (FlagTarget::Question(id), Flag::Report) => {
-                ("UPDATE questions SET reported = true WHERE id = $1", id.get())
+                ("UPDATE questions SET reported = true WHERE id = $1", QUESTION, id.get())
             }
             (FlagTarget::Answer(id), Flag::Helpful) => (
                 "UPDATE answers SET helpfulness = LEAST(helpfulness, 2147483646) + 1 WHERE id = $1",
+                ANSWER,
                 id.get(),
             ),
             (FlagTarget::Answer(id), Flag::Report) => {
-                ("UPDATE answers SET reported = true WHERE id = $1", id.get())
+                ("UPDATE answers SET reported = true WHERE id = $1", ANSWER, id.get())
             }
         };
+        let sql = format!("{update} {returning}");
         let lease = self.lease().await?;
         let updated = async {
-            let stmt = lease.prepare_cached(sql).await.map_err(db_error)?;
-            lease.execute(&stmt, &[&id]).await.map_err(db_error)
+            let stmt = lease.prepare_cached(&sql).await.map_err(db_error)?;
+            lease.query_opt(&stmt, &[&id]).await.map_err(db_error)
         }
         .await;
-        match lease.release(updated)? {
-            0 => Err(StoreError::NotFound(target.kind())),
-            _ => Ok(()),
-        }
+        let row = lease.release(updated)?.ok_or(StoreError::NotFound(target.kind()))?;
+        Ok(Owner {
+            product: ProductId::new_unchecked(row.try_get(0).map_err(db_error)?),
+            question: row.try_get::<_, Option<i64>>(1).map_err(db_error)?.map(QuestionId::new_unchecked),
+        })
     }
 
     async fn is_empty(&self) -> Result<bool, StoreError> {

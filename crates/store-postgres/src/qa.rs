@@ -99,13 +99,13 @@ const INSERT_ANSWER: &str = "WITH answer AS ( \
         INSERT INTO answer_photos (answer_id, url) \
         SELECT answer.id, u.url FROM answer, unnest($6::text[]) WITH ORDINALITY AS u(url, n) ORDER BY u.n \
     ) \
-    SELECT id FROM answer";
+    SELECT id, (SELECT product_id FROM questions WHERE id = $1) AS product_id FROM answer";
 
 pub(crate) async fn add_answer(
     client: &Object,
     question: QuestionId,
     answer: &NewAnswer,
-) -> Result<AnswerId, StoreError> {
+) -> Result<(AnswerId, ProductId), StoreError> {
     let photos: Vec<&str> = answer.photos.iter().map(|url| url.as_str()).collect();
     let stmt = client.prepare_cached(INSERT_ANSWER).await.map_err(db_error)?;
     let row = client
@@ -123,5 +123,8 @@ pub(crate) async fn add_answer(
         .await
         .map_err(db_error)?;
     let row = row.ok_or(StoreError::NotFound("question"))?;
-    Ok(AnswerId::new_unchecked(row.try_get("id").map_err(db_error)?))
+    Ok((
+        AnswerId::new_unchecked(row.try_get("id").map_err(db_error)?),
+        ProductId::new_unchecked(row.try_get("product_id").map_err(db_error)?),
+    ))
 }

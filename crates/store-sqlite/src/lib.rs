@@ -18,7 +18,8 @@ use async_trait::async_trait;
 use atelier_core::input::{NewAnswer, NewQuestion, NewReview, PageRequest, ReviewSort};
 use atelier_core::load::BulkLoader;
 use atelier_core::records::{Answer, Question, Review, ReviewMeta};
-use atelier_core::{AnswerId, Flag, FlagTarget, ProductId, QuestionId, ReviewId, Store, StoreError};
+use atelier_core::{AnswerId, Flag, FlagTarget, Owner, ProductId, QuestionId, ReviewId, Store, StoreError};
+use rusqlite::OptionalExtension;
 
 use pool::Pool;
 
@@ -106,12 +107,16 @@ impl Store for SqliteStore {
         self.pool.write(move |conn| qa::add_question(conn, &question)).await
     }
 
-    async fn add_answer(&self, question: QuestionId, answer: &NewAnswer) -> Result<AnswerId, StoreError> {
+    async fn add_answer(
+        &self,
+        question: QuestionId,
+        answer: &NewAnswer,
+    ) -> Result<(AnswerId, ProductId), StoreError> {
         let answer = answer.clone();
         self.pool.write(move |conn| qa::add_answer(conn, question, &answer)).await
     }
 
-    async fn flag(&self, target: FlagTarget, flag: Flag) -> Result<(), StoreError> {
+    async fn flag(&self, target: FlagTarget, flag: Flag) -> Result<Owner, StoreError> {
         self.pool.write(move |conn| flag_row(conn, target, flag)).await
     }
 
@@ -124,25 +129,47 @@ impl Store for SqliteStore {
     }
 }
 
-/// Adds a helpful vote or a report flag. One UPDATE, so concurrent votes never lose a count.
-fn flag_row(conn: &mut rusqlite::Connection, target: FlagTarget, flag: Flag) -> Result<(), StoreError> {
-    // Each statement is a primary-key update. A vote saturates at MAX_HELPFULNESS (2147483647).
-    let (sql, id) = match (target, flag) {
-        (FlagTarget::Review(id), Flag::Helpful) => {
-            ("UPDATE reviews SET helpfulness = min(helpfulness, 2147483646) + 1 WHERE id = ?1", id.get())
+/// Adds a helpful vote or a report flag and says where the row belongs. One UPDATE, so
+/// concurrent votes never lose a count; a vote saturates at MAX_HELPFULNESS (2147483647).
+fn flag_row(conn: &mut rusqlite::Connection, target: FlagTarget, flag: Flag) -> Result<Owner, StoreError> {
+    const REVIEW: &str = "RETURNING product_id, NULL";
+    const QUESTION: &str = "RETURNING product_id, id";
+    const ANSWER: &str =
+        "RETURNING (SELECT q.product_id FROM questions q WHERE q.id = answers.question_id), question_id";
+    let (update, returning, id) = match (target, flag) {
+        (FlagTarget::Review(id), Flag::Helpful) => (
+            "UPDATE reviews SET helpfulness = min(helpfulness, 2147483646) + 1 WHERE id = ?1",
+            REVIEW,
+            id.get(),
+        ),
+        (FlagTarget::Review(id), Flag::Report) => {
+            ("UPDATE reviews SET reported = 1 WHERE id = ?1", REVIEW, id.get())
         }
-        (FlagTarget::Review(id), Flag::Report) => ("UPDATE reviews SET reported = 1 WHERE id = ?1", id.get()),
-        (FlagTarget::Question(id), Flag::Helpful) => {
-            ("UPDATE questions SET helpfulness = min(helpfulness, 2147483646) + 1 WHERE id = ?1", id.get())
-        }
+        (FlagTarget::Question(id), Flag::Helpful) => (
+            "UPDATE questions SET helpfulness = min(helpfulness, 2147483646) + 1 WHERE id = ?1",
+            QUESTION,
+            id.get(),
+        ),
         (FlagTarget::Question(id), Flag::Report) => {
-            ("UPDATE questions SET reported = 1 WHERE id = ?1", id.get())
+            ("UPDATE questions SET reported = 1 WHERE id = ?1", QUESTION, id.get())
         }
-        (FlagTarget::Answer(id), Flag::Helpful) => {
-            ("UPDATE answers SET helpfulness = min(helpfulness, 2147483646) + 1 WHERE id = ?1", id.get())
+        (FlagTarget::Answer(id), Flag::Helpful) => (
+            "UPDATE answers SET helpfulness = min(helpfulness, 2147483646) + 1 WHERE id = ?1",
+            ANSWER,
+            id.get(),
+        ),
+        (FlagTarget::Answer(id), Flag::Report) => {
+            ("UPDATE answers SET reported = 1 WHERE id = ?1", ANSWER, id.get())
         }
-        (FlagTarget::Answer(id), Flag::Report) => ("UPDATE answers SET reported = 1 WHERE id = ?1", id.get()),
     };
-    let changed = conn.prepare_cached(sql).and_then(|mut stmt| stmt.execute([id])).map_err(db_error)?;
-    if changed == 0 { Err(StoreError::NotFound(target.kind())) } else { Ok(()) }
+    let sql = format!("{update} {returning}");
+    let owner: Option<(i64, Option<i64>)> = conn
+        .prepare_cached(&sql)
+        .and_then(|mut stmt| stmt.query_row([id], |row| Ok((row.get(0)?, row.get(1)?))).optional())
+        .map_err(db_error)?;
+    let (product, question) = owner.ok_or(StoreError::NotFound(target.kind()))?;
+    Ok(Owner {
+        product: ProductId::new_unchecked(product),
+        question: question.map(QuestionId::new_unchecked),
+    })
 }

@@ -86,18 +86,18 @@ pub(crate) fn add_question(conn: &mut Connection, question: &NewQuestion) -> Res
 /// Inserts only under a visible question (primary-key probe).
 const INSERT_ANSWER: &str = "INSERT INTO answers (question_id, body, date_ms, answerer_name, answerer_email) \
     SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM questions WHERE id = ?1 AND reported = 0) \
-    RETURNING id";
+    RETURNING id, (SELECT product_id FROM questions WHERE id = ?1)";
 const INSERT_PHOTO: &str = "INSERT INTO answer_photos (answer_id, url) VALUES (?1, ?2)";
 
 pub(crate) fn add_answer(
     conn: &mut Connection,
     question: QuestionId,
     answer: &NewAnswer,
-) -> Result<AnswerId, StoreError> {
+) -> Result<(AnswerId, ProductId), StoreError> {
     // IMMEDIATE: the write lock is taken first, waiting (up to the busy timeout) for another
     // process that holds it; a deferred transaction that read first would fail at once instead.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_error)?;
-    let id: i64 = tx
+    let (id, product): (i64, i64) = tx
         .prepare_cached(INSERT_ANSWER)
         .and_then(|mut stmt| {
             stmt.query_row(
@@ -108,7 +108,7 @@ pub(crate) fn add_answer(
                     answer.name.as_str(),
                     answer.email.as_str()
                 ],
-                |row| row.get(0),
+                |row| Ok((row.get(0)?, row.get(1)?)),
             )
             .optional()
         })
@@ -121,5 +121,5 @@ pub(crate) fn add_answer(
         }
     }
     tx.commit().map_err(db_error)?;
-    Ok(AnswerId::new_unchecked(id))
+    Ok((AnswerId::new_unchecked(id), ProductId::new_unchecked(product)))
 }

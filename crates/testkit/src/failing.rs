@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use atelier_core::input::{NewAnswer, NewQuestion, NewReview, PageRequest, ReviewSort};
 use atelier_core::load::BulkLoader;
 use atelier_core::records::{Answer, Question, Review, ReviewMeta};
-use atelier_core::{AnswerId, Flag, FlagTarget, ProductId, QuestionId, ReviewId, Store, StoreError};
+use atelier_core::{AnswerId, Flag, FlagTarget, Owner, ProductId, QuestionId, ReviewId, Store, StoreError};
 
 /// How every call of a [`FailingStore`] fails.
 #[derive(Debug, Clone, Copy)]
@@ -67,11 +67,11 @@ impl Store for FailingStore {
         self.fail().await
     }
 
-    async fn add_answer(&self, _: QuestionId, _: &NewAnswer) -> Result<AnswerId, StoreError> {
+    async fn add_answer(&self, _: QuestionId, _: &NewAnswer) -> Result<(AnswerId, ProductId), StoreError> {
         self.fail().await
     }
 
-    async fn flag(&self, _: FlagTarget, _: Flag) -> Result<(), StoreError> {
+    async fn flag(&self, _: FlagTarget, _: Flag) -> Result<Owner, StoreError> {
         self.fail().await
     }
 

@@ -27,8 +27,10 @@ async fn served() -> (Cluster, TestApp) {
     Fixture::load(&setup, fixture_batch()).await;
     let store: Arc<dyn Store> =
         Arc::new(PgStore::connect_with_deadline(&cluster.url(), 4, Some(DEADLINE)).unwrap());
+    // No response cache: every request must reach the store and its fault.
     let config = ApiConfig {
         limits: Limits { request_timeout: DEADLINE, ..Limits::default() },
+        cache_bytes: 0,
         ..ApiConfig::default()
     };
     let app = TestApp::spawn_with(store, &config).await;

@@ -1,5 +1,6 @@
 //! Each GET costs one statement on PostgreSQL, counted on the wire by a protocol proxy.
 
+use atelier_api::ApiConfig;
 use atelier_testkit::{Fixture, StatementCounter, TestApp, TestStore, fixture_batch};
 
 async fn statements_for(app: &TestApp, counter: &StatementCounter, path: &str) -> u64 {
@@ -15,7 +16,9 @@ async fn statements_for(app: &TestApp, counter: &StatementCounter, path: &str) -
 async fn every_get_is_one_statement_on_postgres() {
     let (test, counter) = TestStore::postgres_counted().await;
     Fixture::load(test.store.as_ref(), fixture_batch()).await;
-    let app = TestApp::spawn(test.store.clone()).await;
+    // No response cache: this counts what reaches the store.
+    let config = ApiConfig { cache_bytes: 0, ..ApiConfig::default() };
+    let app = TestApp::spawn_with(test.store.clone(), &config).await;
     for path in [
         "/reviews?product_id=1&sort=newest",
         "/reviews?product_id=1&sort=helpful",
@@ -38,4 +41,23 @@ async fn the_statement_counter_sees_every_statement() {
     test.store.is_empty().await.unwrap();
     test.store.is_empty().await.unwrap();
     assert_eq!(counter.statements(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stampede_of_misses_on_one_key_reaches_the_store_once() {
+    let (test, counter) = TestStore::postgres_counted().await;
+    Fixture::load(test.store.as_ref(), fixture_batch()).await;
+    let app = std::sync::Arc::new(TestApp::spawn(test.store.clone()).await);
+    // Prepare the statement on the one connection through another key.
+    assert_eq!(app.get("/reviews/meta?product_id=2").await.0, 200);
+    counter.reset();
+    let misses = (0..50).map(|_| {
+        let app = app.clone();
+        tokio::spawn(async move { app.get("/reviews/meta?product_id=1").await })
+    });
+    let answers = futures_util::future::join_all(misses).await;
+    assert!(answers.into_iter().all(|answer| answer.unwrap().0 == 200));
+    assert_eq!(counter.statements(), 1, "fifty concurrent misses on one key, one statement");
+    app.get("/reviews/meta?product_id=1").await;
+    assert_eq!(counter.statements(), 1, "and a later read is a hit");
 }

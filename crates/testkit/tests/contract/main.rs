@@ -9,7 +9,7 @@ use atelier_core::input::{
 use atelier_core::records::{Question, Review};
 use atelier_core::tables::Batch;
 use atelier_core::{
-    AnswerId, CharacteristicId, Flag, FlagTarget, ProductId, QuestionId, ReviewId, Store, StoreError,
+    AnswerId, CharacteristicId, Flag, FlagTarget, Owner, ProductId, QuestionId, ReviewId, Store, StoreError,
 };
 use atelier_etl::generate::{IdCursor, Proportions, chunk};
 use atelier_testkit::{Fixture, TestStore, fixture_batch, for_each_store};
@@ -300,14 +300,19 @@ for_each_store! {
         let fixture = hand_made(&test).await;
         let question = test.store.add_question(&new_question(4)).await.unwrap();
         assert!(question.get() > fixture.batch.questions.iter().map(|q| q.id).max().unwrap());
-        let answer = test.store.add_answer(question, &new_answer(&["https://example.com/p1.jpg", "https://example.com/p2.jpg"])).await.unwrap();
+        let (answer, owner) = test.store.add_answer(question, &new_answer(&["https://example.com/p1.jpg", "https://example.com/p2.jpg"])).await.unwrap();
+        assert_eq!(owner, product(4), "an answer says its question's product");
         assert!(answer.get() > fixture.batch.answers.iter().map(|a| a.id).max().unwrap());
         let questions = test.store.questions(product(4), page(1, 5)).await.unwrap();
         assert_eq!(question_ids(&questions), [(question.get(), vec![answer.get()]), (10, vec![])]);
         let urls: Vec<&str> = questions[0].answers[0].photos.iter().map(|p| p.url.as_str()).collect();
         assert_eq!(urls, ["https://example.com/p1.jpg", "https://example.com/p2.jpg"]);
-        test.store.flag(FlagTarget::Question(question), Flag::Helpful).await.unwrap();
+        let in_question = Owner { product: product(4), question: Some(question) };
+        assert_eq!(test.store.flag(FlagTarget::Question(question), Flag::Helpful).await.unwrap(), in_question);
         assert_eq!(test.store.questions(product(4), page(1, 5)).await.unwrap()[0].helpfulness, 1);
+        assert_eq!(test.store.flag(FlagTarget::Answer(answer), Flag::Helpful).await.unwrap(), in_question);
+        let review = FlagTarget::Review(ReviewId::new_unchecked(20));
+        assert_eq!(test.store.flag(review, Flag::Helpful).await.unwrap(), Owner { product: product(4), question: None });
     }
 
     async fn an_answer_to_an_unknown_or_reported_question_is_not_found(test) {
