@@ -1,7 +1,7 @@
 //! What stands between a request and its handler, outermost first: a request id on the
-//! request's span and response, load shedding (a bound on requests in progress, reads and
-//! writes counted apart, so a flood of one never starves the other), the write token, the
-//! per-client write rate limit, and the whole-request deadline.
+//! request's span and response; then, in one layer, the size check, load shedding (a bound on
+//! requests in progress, reads and writes counted apart, so a flood of one never starves the
+//! other), the write token, the per-client write rate limit, and the whole-request deadline.
 //!
 //! Each refusal is an [`ApiError`] with the one JSON body, answered at once: a shed request
 //! never waits in a queue, so the requests accepted keep their latency when the service is
@@ -116,19 +116,43 @@ pub(crate) async fn request_id(mut request: Request, next: Next) -> Response {
     response
 }
 
-/// Refuses a request whose URI or headers are larger than the service takes, with the JSON
-/// body (the HTTP parser's own limits are set above these, so it rarely answers instead).
-pub(crate) async fn request_size(request: Request, next: Next) -> Response {
+/// Admits a request to its handler, or answers at once: too large (414, 431), too many of its
+/// kind in progress (503), a write without the token (401) or beyond the client's rate (429);
+/// then holds its place until the handler answers or the deadline passes (503). One layer
+/// rather than one each: every layer boxes the request's future again.
+pub(crate) async fn admit(State(guard): State<Guard>, request: Request, next: Next) -> Response {
+    if let Err(refused) = check_size(&request) {
+        return refused.into_response();
+    }
+    let places = if is_write(request.method()) { &guard.writes } else { &guard.reads };
+    let Ok(_place) = places.clone().try_acquire_owned() else {
+        return ApiError::Overloaded.into_response();
+    };
+    if is_write(request.method())
+        && let Err(refused) = check_write(&guard, &request)
+    {
+        return refused.into_response();
+    }
+    match tokio::time::timeout(guard.limits.request_timeout, next.run(request)).await {
+        Ok(response) => response,
+        // The handler's future, its pooled connection and its statement are dropped.
+        Err(_) => ApiError::Timeout(guard.limits.request_timeout).into_response(),
+    }
+}
+
+/// A URI or headers larger than the service takes (the HTTP parser's own limits are set above
+/// these, so it rarely answers instead).
+fn check_size(request: &Request) -> Result<(), ApiError> {
     let uri = request.uri().path_and_query().map_or(0, |p| p.as_str().len());
     if uri > crate::MAX_URI_BYTES {
-        return ApiError::UriTooLong.into_response();
+        return Err(ApiError::UriTooLong);
     }
     let headers = request.headers();
     let bytes: usize = headers.iter().map(|(name, value)| name.as_str().len() + value.len()).sum();
     if headers.len() > crate::MAX_HEADERS || bytes > crate::MAX_HEADER_BYTES {
-        return ApiError::HeadersTooLarge.into_response();
+        return Err(ApiError::HeadersTooLarge);
     }
-    next.run(request).await
+    Ok(())
 }
 
 /// A new id: this process's start time and a counter, unique across restarts and instances in
@@ -143,61 +167,39 @@ fn new_request_id() -> HeaderValue {
     HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("0"))
 }
 
-/// Sheds the request with a 503 at once when as many of its kind (read or write) are already
-/// in progress as allowed; otherwise holds a place until the response is ready.
-pub(crate) async fn shed(State(guard): State<Guard>, request: Request, next: Next) -> Response {
-    let places = if is_write(request.method()) { &guard.writes } else { &guard.reads };
-    let Ok(_place) = places.clone().try_acquire_owned() else {
-        return ApiError::Overloaded.into_response();
-    };
-    next.run(request).await
-}
-
-/// Refuses a write without the configured token (401), or beyond the client's rate (429).
-pub(crate) async fn protect_writes(State(guard): State<Guard>, request: Request, next: Next) -> Response {
-    if is_write(request.method()) {
-        if let Some(token) = &guard.limits.write_token {
-            // The scheme is case-insensitive (RFC 9110); the token is compared exactly.
-            let sent = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-            let presented = sent
-                .and_then(|value| value.split_once(' '))
-                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-                .map(|(_, presented)| presented);
-            if !presented.is_some_and(|presented| constant_time_eq(presented.as_bytes(), token.as_bytes())) {
-                return ApiError::Unauthorized.into_response();
-            }
-        }
-        if let Some(limiter) = &guard.limiter {
-            let client = request
-                .extensions()
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or(IpAddr::from([0, 0, 0, 0]), |ConnectInfo(address)| address.ip());
-            if let Err(not_until) = limiter.check_key(&client) {
-                let wait = not_until.wait_time_from(DefaultClock::default().now());
-                return ApiError::RateLimited(wait).into_response();
-            }
-            // Forget clients idle long enough to be back at a full allowance.
-            if limiter.len() > 10_000 {
-                limiter.retain_recent();
-            }
+/// A write without the configured token (401), or beyond the client's rate (429).
+fn check_write(guard: &Guard, request: &Request) -> Result<(), ApiError> {
+    if let Some(token) = &guard.limits.write_token {
+        // The scheme is case-insensitive (RFC 9110); the token is compared exactly.
+        let sent = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let presented = sent
+            .and_then(|value| value.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, presented)| presented);
+        if !presented.is_some_and(|presented| constant_time_eq(presented.as_bytes(), token.as_bytes())) {
+            return Err(ApiError::Unauthorized);
         }
     }
-    next.run(request).await
+    if let Some(limiter) = &guard.limiter {
+        let client = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::from([0, 0, 0, 0]), |ConnectInfo(address)| address.ip());
+        if let Err(not_until) = limiter.check_key(&client) {
+            return Err(ApiError::RateLimited(not_until.wait_time_from(DefaultClock::default().now())));
+        }
+        // Forget clients idle long enough to be back at a full allowance.
+        if limiter.len() > 10_000 {
+            limiter.retain_recent();
+        }
+    }
+    Ok(())
 }
 
 /// Compares without stopping at the first difference, so the time taken does not tell how much
 /// of a guessed token was right.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0_u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// Answers a 503 with `Retry-After` when the request is not done by the deadline; the
-/// handler's future, its pooled connection and its statement are dropped.
-pub(crate) async fn deadline(State(guard): State<Guard>, request: Request, next: Next) -> Response {
-    match tokio::time::timeout(guard.limits.request_timeout, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => ApiError::Timeout(guard.limits.request_timeout).into_response(),
-    }
 }
 
 #[cfg(test)]

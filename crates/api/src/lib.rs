@@ -110,11 +110,8 @@ pub fn router(state: AppState, config: &ApiConfig) -> Router {
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(from_fn_with_state(guard.clone(), guard::deadline))
-        .layer(from_fn_with_state(guard.clone(), guard::protect_writes))
-        .layer(from_fn_with_state(guard, guard::shed))
+        .layer(from_fn_with_state(guard, guard::admit))
         .layer(cors(config))
-        .layer(from_fn(guard::request_size))
         .layer(from_fn(guard::request_id))
         .layer(
             TraceLayer::new_for_http()

@@ -13,19 +13,33 @@ pub(crate) const PHOTOS: &str = "photos";
 
 /// Feeds every row of `rows` to the fold `F` and returns its result.
 pub(crate) fn fold<F: Fold>(mut rows: rusqlite::Rows<'_>) -> Result<F::Output, StoreError> {
+    // The statement's column names, read once: looked up by name on every row, rusqlite would
+    // ask SQLite for each name again (a C string measured and compared per column per lookup).
+    let names: Vec<String> = rows
+        .as_ref()
+        .map(|stmt| stmt.column_names().into_iter().map(str::to_owned).collect())
+        .unwrap_or_default();
     let mut fold = F::default();
     while let Some(row) = rows.next().map_err(db_error)? {
-        fold.row(&Named(row))?;
+        fold.row(&Named { row, names: &names })?;
     }
     fold.finish()
 }
 
 /// A row whose columns are read by name.
-struct Named<'r>(&'r rusqlite::Row<'r>);
+struct Named<'r> {
+    row: &'r rusqlite::Row<'r>,
+    names: &'r [String],
+}
 
 impl Named<'_> {
     fn get<T: FromSql>(&self, column: &'static str) -> Result<Option<T>, StoreError> {
-        self.0.get(column).map_err(db_error)
+        let index = self
+            .names
+            .iter()
+            .position(|name| name == column)
+            .ok_or_else(|| StoreError::Internal(format!("the statement has no column {column}")))?;
+        self.row.get(index).map_err(db_error)
     }
 }
 
