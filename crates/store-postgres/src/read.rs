@@ -35,12 +35,17 @@ impl Named<'_> {
 impl Cells for Named<'_> {
     /// Any integer width: `smallint` ratings, `integer` votes, `bigint` ids and counts.
     fn int(&self, column: &'static str) -> Result<Option<i64>, StoreError> {
-        let ty = self.0.columns().iter().find(|c| c.name() == column).map(|c| c.type_().clone());
-        match ty {
-            Some(Type::INT2) => Ok(self.get::<i16>(column)?.map(i64::from)),
-            Some(Type::INT4) => Ok(self.get::<i32>(column)?.map(i64::from)),
-            _ => self.get(column),
-        }
+        // One scan of the columns for both the position and the type.
+        let Some((index, found)) = self.0.columns().iter().enumerate().find(|(_, c)| c.name() == column)
+        else {
+            return Err(StoreError::Internal(format!("the statement has no column {column}")));
+        };
+        let value = match *found.type_() {
+            Type::INT2 => self.0.try_get::<_, Option<i16>>(index).map(|v| v.map(i64::from)),
+            Type::INT4 => self.0.try_get::<_, Option<i32>>(index).map(|v| v.map(i64::from)),
+            _ => self.0.try_get::<_, Option<i64>>(index),
+        };
+        value.map_err(db_error)
     }
 
     fn flag(&self, column: &'static str) -> Result<Option<bool>, StoreError> {
