@@ -7,7 +7,7 @@
 //! clients for no gain. Anything else of the wrong type is a 400.
 
 use atelier_core::input::{PhotoUrl, Rating, Text, check_photo_count};
-use atelier_core::{CharacteristicId, InputError};
+use atelier_core::{CharacteristicId, InputError, ProductId};
 use serde_json::{Map, Value};
 
 use crate::ApiError;
@@ -44,6 +44,11 @@ impl Fields {
     }
 
     /// A required 1-5 rating.
+    /// The body's `product_id`.
+    pub(crate) fn product_id(&self) -> Result<ProductId, InputError> {
+        ProductId::from_i64("product_id", self.integer("product_id")?)
+    }
+
     pub(crate) fn rating(&self, key: &str) -> Result<Rating, InputError> {
         Rating::new(key, self.integer(key)?)
     }

@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, PoisonError, RwLock};
 
+use atelier_core::input::{PageRequest, ReviewSort};
 use atelier_core::{Owner, ProductId, QuestionId};
 use axum::body::Bytes;
 use moka::future::Cache;
@@ -44,13 +45,27 @@ impl From<QuestionId> for Scope {
     }
 }
 
-/// An entry's key: its scope at a version, and which view of it ("meta", "reviews:Newest:1:5").
-#[derive(Debug, Clone, Hash, PartialEq, Eq)]
+/// Which response of a scope an entry holds, after parsing, so equivalent queries share it.
+#[derive(Debug, Clone, Copy, Hash, PartialEq, Eq)]
+pub(crate) enum View {
+    /// A product's meta.
+    Meta,
+    /// A page of a product's reviews in an order.
+    Reviews(ReviewSort, PageRequest),
+    /// A page of a product's questions.
+    Questions(PageRequest),
+    /// A page of a question's answers.
+    Answers(PageRequest),
+}
+
+/// An entry's key: its scope at a version, and which view of it. Plain values, so a lookup
+/// allocates nothing.
+#[derive(Debug, Clone, Copy, Hash, PartialEq, Eq)]
 struct Key {
     scope: Scope,
     epoch: u64,
     version: u64,
-    view: Box<str>,
+    view: View,
 }
 
 /// How many written scopes' versions are kept before all are dropped and the epoch moves.
@@ -81,9 +96,9 @@ impl ResponseCache {
         }
         let entries = Cache::builder()
             .max_capacity(bytes)
-            // Body, key text, and the entry's bookkeeping, roughly.
-            .weigher(|key: &Key, body: &Bytes| {
-                u32::try_from(body.len() + key.view.len() + 96).unwrap_or(u32::MAX)
+            // Body, key, and the entry's bookkeeping, roughly.
+            .weigher(|_: &Key, body: &Bytes| {
+                u32::try_from(body.len() + std::mem::size_of::<Key>() + 96).unwrap_or(u32::MAX)
             })
             .build();
         Self { inner: Some(Arc::new(Inner { entries, versions: RwLock::default() })) }
@@ -94,7 +109,7 @@ impl ResponseCache {
     pub(crate) async fn get_or_load(
         &self,
         scope: Scope,
-        view: String,
+        view: View,
         load: impl Future<Output = Result<Bytes, ApiError>>,
     ) -> Result<Bytes, ApiError> {
         let Some(inner) = &self.inner else {
@@ -104,7 +119,7 @@ impl ResponseCache {
             let versions = inner.versions.read().unwrap_or_else(PoisonError::into_inner);
             (versions.epoch, versions.written.get(&scope).copied().unwrap_or(0))
         };
-        let key = Key { scope, epoch, version, view: view.into_boxed_str() };
+        let key = Key { scope, epoch, version, view };
         inner.entries.try_get_with(key, load).await.map_err(Arc::unwrap_or_clone)
     }
 

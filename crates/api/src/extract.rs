@@ -108,10 +108,7 @@ impl ProductInPath {
     pub(crate) fn or_body(self, fields: &Fields) -> Result<ProductId, ApiError> {
         match self.0 {
             Some(id) => Ok(id),
-            None => fields
-                .integer("product_id")
-                .and_then(|raw| ProductId::from_i64("product_id", raw))
-                .map_err(ApiError::InvalidBody),
+            None => fields.product_id().map_err(ApiError::InvalidBody),
         }
     }
 }

@@ -98,7 +98,7 @@ fn is_write(method: &Method) -> bool {
 /// Gives the request an id (the client's `X-Request-Id` when it is short and printable,
 /// otherwise a new one), records it on the request's span and returns it as a header, on every
 /// response including errors. Also sets `X-Content-Type-Options: nosniff` everywhere.
-pub(crate) async fn request_id(mut request: Request, next: Next) -> Response {
+pub(crate) async fn request_id(request: Request, next: Next) -> Response {
     let id = request
         .headers()
         .get(&REQUEST_ID)
@@ -108,7 +108,6 @@ pub(crate) async fn request_id(mut request: Request, next: Next) -> Response {
         .cloned()
         .unwrap_or_else(new_request_id);
     tracing::Span::current().record("request_id", id.to_str().unwrap_or_default());
-    request.headers_mut().insert(REQUEST_ID, id.clone());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(REQUEST_ID, id);
@@ -125,7 +124,7 @@ pub(crate) async fn admit(State(guard): State<Guard>, request: Request, next: Ne
         return refused.into_response();
     }
     let places = if is_write(request.method()) { &guard.writes } else { &guard.reads };
-    let Ok(_place) = places.clone().try_acquire_owned() else {
+    let Ok(_place) = places.try_acquire() else {
         return ApiError::Overloaded.into_response();
     };
     if is_write(request.method())

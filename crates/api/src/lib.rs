@@ -47,18 +47,11 @@ pub(crate) const PARSER_MAX_HEADERS: usize = 1000;
 
 /// What every handler shares.
 #[derive(Clone)]
-pub struct AppState {
+pub(crate) struct AppState {
     /// The store behind the API.
-    pub store: Arc<dyn Store>,
-    /// The response cache (set by [`router`] from [`ApiConfig::cache_bytes`]).
-    cache: cache::ResponseCache,
-}
-
-impl AppState {
-    /// The state of an API on `store`.
-    pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store, cache: cache::ResponseCache::new(0) }
-    }
+    pub(crate) store: Arc<dyn Store>,
+    /// The response cache, bounded by [`ApiConfig::cache_bytes`].
+    pub(crate) cache: cache::ResponseCache,
 }
 
 /// Settings of the HTTP layer itself.
@@ -93,8 +86,8 @@ impl Default for ApiConfig {
 /// Builds the router of every endpoint in the route table, legacy aliases included, without the
 /// `/api/fec2/{campus}` prefix and the trailing-slash rule (see [`serve`]), plus the OpenAPI
 /// document at `/openapi.json` and its interactive page at `/docs`.
-pub fn router(state: AppState, config: &ApiConfig) -> Router {
-    let state = AppState { cache: cache::ResponseCache::new(config.cache_bytes), ..state };
+pub fn router(store: Arc<dyn Store>, config: &ApiConfig) -> Router {
+    let state = AppState { store, cache: cache::ResponseCache::new(config.cache_bytes) };
     // One pass over the table: each entry's handler goes to the router, its description to
     // the document.
     let mut router = Router::new();

@@ -1,13 +1,14 @@
 //! Handlers of the Questions & Answers endpoints.
 
 use atelier_core::input::{Email, NewAnswer, NewQuestion, PageRequest, limits};
-use atelier_core::{InputError, Owner, ProductId, QuestionId};
+use atelier_core::{InputError, Owner, QuestionId};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::body::Fields;
+use crate::cache::View;
 use crate::error::{body_field, parameter};
 use crate::extract::{Body, IdSegment, Params, ProductInPath};
 use crate::wire::{AnswerCreated, AnswerList, QuestionCreated, QuestionList, json, json_response};
@@ -21,8 +22,7 @@ pub(crate) async fn list_questions(
 ) -> Result<Response, ApiError> {
     let product = path.or_query(&params)?;
     let page = parameter(PageRequest::parse(params.get("page"), params.get("count")))?;
-    let view = format!("questions:{}:{}", page.page(), page.count());
-    let body = app.cache.get_or_load(product.into(), view, async {
+    let body = app.cache.get_or_load(product.into(), View::Questions(page), async {
         let questions = app.store.questions(product, page).await?;
         json(&QuestionList {
             product_id: product.to_string(),
@@ -40,8 +40,7 @@ pub(crate) async fn list_answers(
 ) -> Result<Response, ApiError> {
     let question = parameter(QuestionId::parse("question_id", &id))?;
     let page = parameter(PageRequest::parse(params.get("page"), params.get("count")))?;
-    let view = format!("answers:{}:{}", page.page(), page.count());
-    let body = app.cache.get_or_load(question.into(), view, async {
+    let body = app.cache.get_or_load(question.into(), View::Answers(page), async {
         let answers = app.store.answers(question, page).await?;
         json(&AnswerList {
             question: question.to_string(),
@@ -66,7 +65,7 @@ pub(crate) async fn create_question(
 
 fn new_question(fields: &Fields) -> Result<NewQuestion, InputError> {
     Ok(NewQuestion {
-        product_id: ProductId::from_i64("product_id", fields.integer("product_id")?)?,
+        product_id: fields.product_id()?,
         body: fields.text("body", limits::BODY, true)?,
         name: fields.text("name", limits::NAME, true)?,
         email: Email::new("email", fields.string("email")?)?,

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::body::Fields;
+use crate::cache::View;
 use crate::error::{body_field, parameter};
 use crate::extract::{Body, Params, ProductInPath};
 use crate::wire::{ReviewCreated, ReviewList, WireMeta, json, json_response};
@@ -22,8 +23,7 @@ pub(crate) async fn list(
     let product = path.or_query(&params)?;
     let sort = parameter(ReviewSort::parse(params.get("sort")))?;
     let page = parameter(PageRequest::parse(params.get("page"), params.get("count")))?;
-    let view = format!("reviews:{sort:?}:{}:{}", page.page(), page.count());
-    let body = app.cache.get_or_load(product.into(), view, async {
+    let body = app.cache.get_or_load(product.into(), View::Reviews(sort, page), async {
         let reviews = app.store.reviews(product, sort, page).await?;
         json(&ReviewList {
             product: product.to_string(),
@@ -42,7 +42,7 @@ pub(crate) async fn meta(
     params: Params,
 ) -> Result<Response, ApiError> {
     let product = path.or_query(&params)?;
-    let body = app.cache.get_or_load(product.into(), "meta".to_owned(), async {
+    let body = app.cache.get_or_load(product.into(), View::Meta, async {
         let meta = app.store.review_meta(product).await?;
         json(&WireMeta::new(product.to_string(), &meta))
     });

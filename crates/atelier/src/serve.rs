@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use atelier_api::{ApiConfig, AppState, Limits};
+use atelier_api::{ApiConfig, Limits};
 use atelier_core::Store;
 use clap::Args;
 use tokio::net::TcpListener;
@@ -175,7 +175,7 @@ pub async fn serve(store: Arc<dyn Store>, listener: TcpListener, http: &HttpOpti
     // The bound address, not the configured one: with port 0 this is the only place it shows.
     tracing::info!(address = %listener.local_addr().context("failed to read the listening address")?, "listening");
     let config = http.api_config();
-    let router = atelier_api::router(AppState::new(store), &config);
+    let router = atelier_api::router(store, &config);
     atelier_api::serve(listener, router, shutdown, &config.limits).await.context("failed to serve HTTP")
 }
 

@@ -102,8 +102,7 @@ impl StoreOptions {
     pub async fn open_with_deadline(&self, deadline: Option<Duration>) -> anyhow::Result<Arc<dyn Store>> {
         match &self.database_url {
             DatabaseUrl::Sqlite(path) => {
-                let busy = deadline.unwrap_or(Duration::from_secs(5));
-                let store = SqliteStore::open_with_deadline(path, self.pool_size, busy)
+                let store = SqliteStore::open_with_deadline(path, self.pool_size, deadline)
                     .await
                     .with_context(|| format!("failed to open the SQLite store {}", path.display()))?;
                 Ok(Arc::new(store))

@@ -11,7 +11,7 @@ pub const MAX_COUNT: i64 = 1000;
 pub const DEFAULT_COUNT: i64 = 5;
 
 /// One page of a list: which page (1-based) and how many rows, with the offset they imply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PageRequest {
     page: i64,
     count: i64,
@@ -61,7 +61,7 @@ impl PageRequest {
 }
 
 /// The orders of `GET /reviews`. Every order ends with `review_id desc` so pages never overlap.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum ReviewSort {
     /// `date desc`.
     Newest,

@@ -276,11 +276,6 @@ impl Batch {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-
-    /// The rows of `R`'s table.
-    pub fn rows_mut<R: Row>(&mut self) -> &mut Vec<R> {
-        R::rows_mut(self)
-    }
 }
 
 /// A field's type as a [`Value`]: what lets the row structs be read and written generically.

@@ -58,13 +58,6 @@ pub fn write_rows(out: &mut Vec<u8>, rows: &dyn Rows) {
     }
 }
 
-/// Appends one row as a line of its table's file.
-pub fn write_row<R: Row>(out: &mut Vec<u8>, row: &R) {
-    let mut values = Vec::with_capacity(MAX_COLUMNS);
-    row.push_values(&mut values);
-    write_line(out, R::TABLE.describe().columns, &values);
-}
-
 /// One line: integers bare, text quoted, booleans in the file's style, a price bare, and the
 /// bare token `null` for an absent value.
 fn write_line(out: &mut Vec<u8>, columns: &[Column], values: &[Value<'_>]) {
@@ -200,6 +193,11 @@ mod tests {
     fn record(line: &str) -> csv::ByteRecord {
         let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(line.as_bytes());
         reader.byte_records().next().unwrap().unwrap()
+    }
+
+    /// One row as a line of its table's file, as `write_rows` writes it.
+    fn write_row<R: Row>(out: &mut Vec<u8>, row: &R) {
+        write_rows(out, &vec![row.clone()]);
     }
 
     /// Reads `line` as a row of the original reviews.csv, whatever columns were added since.

@@ -202,7 +202,7 @@ fn accept<R: Row>(
     if !known.insert(R::TABLE, row.id(), product.map(|p| p.product)) {
         return Err(format!("duplicate id {}", row.id()));
     }
-    batch.rows_mut::<R>().push(row);
+    R::rows_mut(batch).push(row);
     Ok(())
 }
 

@@ -40,17 +40,19 @@ impl SqliteStore {
     /// Opens (creating if needed) the database file at `path`, applies pending migrations and
     /// opens `readers` read connections.
     pub async fn open(path: &Path, readers: usize) -> Result<Self, StoreError> {
-        Self::open_with_deadline(path, readers, DEFAULT_BUSY_WAIT).await
+        Self::open_with_deadline(path, readers, None).await
     }
 
     /// Like [`open`](Self::open), for serving requests that must finish by `deadline`: a
     /// connection waits at most that long for a lock before the request fails as unavailable.
+    /// Without one, it waits [`DEFAULT_BUSY_WAIT`], enough for a checkpoint.
     pub async fn open_with_deadline(
         path: &Path,
         readers: usize,
-        deadline: Duration,
+        deadline: Option<Duration>,
     ) -> Result<Self, StoreError> {
-        let pool = Pool::open(path.to_owned(), readers.max(1), deadline).await?;
+        let busy = deadline.unwrap_or(DEFAULT_BUSY_WAIT);
+        let pool = Pool::open(path.to_owned(), readers.max(1), busy).await?;
         pool.write(|conn| {
             migrations::migrations::runner()
                 .run(conn)

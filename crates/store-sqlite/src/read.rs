@@ -1,5 +1,7 @@
 //! How SQLite rows are read by column name, for the record folds of `atelier_core::fold`.
 
+use std::cell::RefCell;
+
 use atelier_core::StoreError;
 use atelier_core::fold::{Cells, Fold};
 use atelier_core::records::Photo;
@@ -13,32 +15,40 @@ pub(crate) const PHOTOS: &str = "photos";
 
 /// Feeds every row of `rows` to the fold `F` and returns its result.
 pub(crate) fn fold<F: Fold>(mut rows: rusqlite::Rows<'_>) -> Result<F::Output, StoreError> {
-    // The statement's column names, read once: looked up by name on every row, rusqlite would
-    // ask SQLite for each name again (a C string measured and compared per column per lookup).
-    let names: Vec<String> = rows
-        .as_ref()
-        .map(|stmt| stmt.column_names().into_iter().map(str::to_owned).collect())
-        .unwrap_or_default();
+    let columns = Columns::default();
     let mut fold = F::default();
     while let Some(row) = rows.next().map_err(db_error)? {
-        fold.row(&Named { row, names: &names })?;
+        fold.row(&Named { row, columns: &columns })?;
     }
     fold.finish()
+}
+
+/// The positions of the columns a query's rows are read by, found on the first row that asks
+/// and reused for the rest: rusqlite finds a name by asking SQLite for every column's name
+/// again (a C string measured and compared), on each lookup.
+#[derive(Default)]
+struct Columns(RefCell<Vec<(&'static str, usize)>>);
+
+impl Columns {
+    fn index(&self, row: &rusqlite::Row<'_>, column: &'static str) -> Result<usize, StoreError> {
+        if let Some(&(_, index)) = self.0.borrow().iter().find(|(name, _)| *name == column) {
+            return Ok(index);
+        }
+        let index = row.as_ref().column_index(column).map_err(db_error)?;
+        self.0.borrow_mut().push((column, index));
+        Ok(index)
+    }
 }
 
 /// A row whose columns are read by name.
 struct Named<'r> {
     row: &'r rusqlite::Row<'r>,
-    names: &'r [String],
+    columns: &'r Columns,
 }
 
 impl Named<'_> {
     fn get<T: FromSql>(&self, column: &'static str) -> Result<Option<T>, StoreError> {
-        let index = self
-            .names
-            .iter()
-            .position(|name| name == column)
-            .ok_or_else(|| StoreError::Internal(format!("the statement has no column {column}")))?;
+        let index = self.columns.index(self.row, column)?;
         self.row.get(index).map_err(db_error)
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use atelier_api::{ApiConfig, AppState};
+use atelier_api::ApiConfig;
 use atelier_core::Store;
 use serde_json::Value;
 use tokio::sync::oneshot;
@@ -28,7 +28,7 @@ impl TestApp {
         let listener =
             tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("failed to bind a test port");
         let base = format!("http://{}", listener.local_addr().expect("a bound listener has an address"));
-        let router = atelier_api::router(AppState::new(store), config);
+        let router = atelier_api::router(store, config);
         let (shutdown, stopped) = oneshot::channel::<()>();
         let limits = config.limits.clone();
         tokio::spawn(async move {
