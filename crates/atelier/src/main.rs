@@ -1,5 +1,6 @@
 //! `atelier`: serves the Ratings & Reviews and Q&A APIs, and the tools around them.
 
+mod bench;
 mod generate;
 mod import;
 mod migrate;
@@ -33,6 +34,8 @@ enum Command {
     Generate(generate::GenerateOptions),
     /// Load the original dataset's CSV files into a store.
     Import(import::ImportOptions),
+    /// Load a running server on a fixed timetable and report its latencies.
+    Bench(bench::BenchOptions),
 }
 
 #[tokio::main]
@@ -45,6 +48,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate(options) => migrate::run(options).await,
         Command::Generate(options) => generate::run(options).await,
         Command::Import(options) => import::run(options).await,
+        Command::Bench(options) => bench::run(options).await,
     }
 }
 

@@ -1,5 +1,6 @@
 //! The HTTP API end to end, against both stores, plus the binary itself.
 
+mod bench;
 mod cache;
 mod cli;
 mod clients;

@@ -1,0 +1,199 @@
+//! The load tester against small servers whose behaviour is known: a stall, a fixed capacity,
+//! failures, writes that never show. Each binds 127.0.0.1:0.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use atelier_bench::{Endpoint, IdRange, Ids, Plan, Scenario, Target, find_max, html, run};
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+
+async fn serve(app: Router) -> Target {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Target { addr, host: addr.to_string() }
+}
+
+fn plan(target: Target, mix: &str, rate: f64, duration: Duration, connections: usize) -> Plan {
+    Plan {
+        target,
+        scenario: Scenario {
+            mix: mix.parse().unwrap(),
+            products: Ids::Uniform(IdRange { low: 1, high: 1000 }),
+            questions: Ids::Uniform(IdRange { low: 1, high: 1000 }),
+        },
+        rate,
+        duration,
+        connections,
+        timeout: Duration::from_secs(5),
+        seed: 1,
+    }
+}
+
+#[tokio::test]
+async fn a_stall_is_measured_from_each_scheduled_send_not_from_when_the_tester_got_round_to_it() {
+    // Arrange: the first request stalls 600 ms, every later one is answered at once.
+    let calls = Arc::new(AtomicU64::new(0));
+    let app = Router::new()
+        .route(
+            "/health",
+            get(|State(calls): State<Arc<AtomicU64>>| async move {
+                if calls.fetch_add(1, Ordering::SeqCst) == 0 {
+                    tokio::time::sleep(Duration::from_millis(600)).await;
+                }
+                "ok"
+            }),
+        )
+        .with_state(calls);
+    let target = serve(app).await;
+
+    // Act: one connection, 100 requests a second for one second.
+    let result = run(&plan(target, "health", 100.0, Duration::from_secs(1), 1), |_| {}).await;
+
+    // Assert: the ~60 requests due during the stall waited for it, and that wait is their
+    // latency. A tester timing from its own send would report a median well under 1 ms.
+    assert_eq!(result.completed, 100);
+    assert!(result.latency.p50_ms > 50.0, "{:?}", result.latency);
+    assert!(result.latency.p90_ms > 300.0, "{:?}", result.latency);
+    assert!(result.latency.max_ms >= 600.0, "{:?}", result.latency);
+}
+
+#[tokio::test]
+async fn the_rate_is_held_through_the_second_and_every_request_is_answered() {
+    let arrivals = Arc::new(Mutex::new(Vec::new()));
+    let app = Router::new()
+        .route(
+            "/reviews/meta",
+            get(|State(arrivals): State<Arc<Mutex<Vec<Instant>>>>| async move {
+                arrivals.lock().unwrap().push(Instant::now());
+                "{}"
+            }),
+        )
+        .with_state(arrivals.clone());
+    let target = serve(app).await;
+
+    let started = Instant::now();
+    let result = run(&plan(target, "meta", 400.0, Duration::from_secs(1), 8), |_| {}).await;
+
+    assert_eq!((result.scheduled, result.completed, result.failed), (400, 400, 0));
+    let arrivals = arrivals.lock().unwrap();
+    assert_eq!(arrivals.len(), 400);
+    // Spread over the second, not sent in a burst: about half in each half.
+    let first_half =
+        arrivals.iter().filter(|t| t.duration_since(started) < Duration::from_millis(500)).count();
+    assert!((150..=250).contains(&first_half), "{first_half} of 400 in the first half second");
+    assert!(result.achieved_rate > 380.0, "{}", result.achieved_rate);
+}
+
+#[tokio::test]
+async fn failures_are_counted_by_kind_and_a_refused_connection_is_one() {
+    let app =
+        Router::new().route("/reviews/meta", get(|| async { (StatusCode::SERVICE_UNAVAILABLE, "busy") }));
+    let target = serve(app).await;
+    let refused = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        drop(listener);
+        Target { addr, host: addr.to_string() }
+    };
+
+    let busy = run(&plan(target, "meta", 50.0, Duration::from_millis(200), 2), |_| {}).await;
+    let down = run(&plan(refused, "meta", 50.0, Duration::from_millis(200), 2), |_| {}).await;
+
+    assert_eq!(busy.failed, 10);
+    assert_eq!(busy.endpoints[0].failures.get("status 503"), Some(&10));
+    assert_eq!(down.failed, 10);
+    assert_eq!(down.endpoints[0].failures.get("connect"), Some(&10));
+}
+
+/// A review server: writes get ids; reads list them only if `shows_writes`.
+fn reviews(shows_writes: bool) -> Router {
+    let written = Arc::new(Mutex::new(Vec::<u64>::new()));
+    Router::new()
+        .route(
+            "/reviews",
+            get(move |State(written): State<Arc<Mutex<Vec<u64>>>>| async move {
+                let ids: Vec<String> = if shows_writes {
+                    written.lock().unwrap().iter().map(|id| format!(r#"{{"review_id":{id}}}"#)).collect()
+                } else {
+                    Vec::new()
+                };
+                format!(r#"{{"results":[{}]}}"#, ids.join(","))
+            })
+            .post(|State(written): State<Arc<Mutex<Vec<u64>>>>| async move {
+                let mut written = written.lock().unwrap();
+                let id = written.len() as u64 + 1;
+                written.push(id);
+                (StatusCode::CREATED, format!(r#"{{"review_id":{id}}}"#))
+            }),
+        )
+        .with_state(written)
+}
+
+#[tokio::test]
+async fn a_write_that_the_next_read_does_not_show_is_a_stale_read() {
+    let hides = serve(reviews(false)).await;
+    let shows = serve(reviews(true)).await;
+
+    let stale = run(&plan(hides, "write", 40.0, Duration::from_millis(250), 2), |_| {}).await;
+    let fresh = run(&plan(shows, "write", 40.0, Duration::from_millis(250), 2), |_| {}).await;
+
+    let verify = |r: &atelier_bench::Run| {
+        r.endpoints.iter().find(|e| e.endpoint == Endpoint::Verify).cloned().unwrap()
+    };
+    assert_eq!(verify(&stale).failures.get("stale read"), Some(&10));
+    assert!(!stale.is_clean());
+    assert_eq!(verify(&fresh).latency.count, 10);
+    assert!(fresh.is_clean(), "{:?}", fresh.endpoints);
+}
+
+#[tokio::test]
+async fn find_max_settles_near_a_servers_capacity() {
+    // One request at a time, 4 ms each: at most 250 a second.
+    let gate = Arc::new(tokio::sync::Semaphore::new(1));
+    let app = Router::new()
+        .route(
+            "/health",
+            get(|State(gate): State<Arc<tokio::sync::Semaphore>>| async move {
+                let _permit = gate.acquire().await.unwrap();
+                tokio::time::sleep(Duration::from_millis(4)).await;
+                "ok"
+            }),
+        )
+        .with_state(gate);
+    let target = serve(app).await;
+
+    let steps = Mutex::new(0);
+    let search = find_max(
+        &plan(target, "health", 50.0, Duration::from_secs(1), 16),
+        Duration::from_millis(100),
+        |_| {},
+        |_| *steps.lock().unwrap() += 1,
+    )
+    .await;
+
+    eprintln!("{}", atelier_bench::search_table(&search));
+    let best = search.highest_sustained.expect("40/s is well within capacity");
+    assert!((60.0..=260.0).contains(&best), "{best}\n{}", atelier_bench::search_table(&search));
+    assert!(search.steps.iter().any(|s| s.failed_because.is_some()), "the search never found the limit");
+    assert_eq!(*steps.lock().unwrap(), search.steps.len());
+}
+
+#[tokio::test]
+async fn the_html_report_is_self_contained_with_its_charts() {
+    let target = serve(Router::new().route("/health", get(|| async { "ok" }))).await;
+    let result = run(&plan(target, "health", 100.0, Duration::from_millis(1500), 2), |_| {}).await;
+
+    let page = html("health <at> 100/s", &result, None);
+
+    assert!(page.starts_with("<!doctype html>"));
+    assert_eq!(page.matches("<svg").count(), 2, "latency and throughput charts");
+    assert!(page.contains("health &lt;at&gt; 100/s"));
+    for fetches in ["<script", "src=", "href=", "@import", "url("] {
+        assert!(!page.contains(fetches), "the report would fetch something: {fetches}");
+    }
+}
