@@ -12,6 +12,7 @@ pub mod input;
 pub mod load;
 pub mod records;
 pub mod store;
+pub mod summary;
 pub mod tables;
 
 pub use error::{InputError, StoreError, with_sources};

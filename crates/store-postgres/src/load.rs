@@ -11,6 +11,7 @@ use std::pin::pin;
 use async_trait::async_trait;
 use atelier_core::StoreError;
 use atelier_core::load::{BulkLoader, Phase, timed};
+use atelier_core::summary::{CHARACTERISTIC_META_COLUMNS, REVIEW_META_COLUMNS, Summaries};
 use atelier_core::tables::{Batch, SUMMARY_TABLES, Storage, Table, Value};
 use bytes::BytesMut;
 use deadpool_postgres::{ClientWrapper, Object};
@@ -38,18 +39,6 @@ const DROPPABLE: &str = "SELECT false AS is_foreign_key, format('DROP INDEX %I',
     FROM pg_constraint
     WHERE contype = 'f' AND connamespace = current_schema()::regnamespace";
 
-/// The summary rows recomputed from scratch in set-based statements.
-const COMPUTE_META: &str = "TRUNCATE review_meta, characteristic_meta;
-    INSERT INTO review_meta (product_id, rating_1, rating_2, rating_3, rating_4, rating_5,
-                             recommended_false, recommended_true)
-    SELECT product_id, count(*) FILTER (WHERE rating = 1), count(*) FILTER (WHERE rating = 2),
-           count(*) FILTER (WHERE rating = 3), count(*) FILTER (WHERE rating = 4),
-           count(*) FILTER (WHERE rating = 5), count(*) FILTER (WHERE NOT recommend),
-           count(*) FILTER (WHERE recommend)
-    FROM reviews GROUP BY product_id;
-    INSERT INTO characteristic_meta (characteristic_id, rating_sum, rating_count)
-    SELECT characteristic_id, sum(value), count(*) FROM characteristic_reviews GROUP BY characteristic_id;";
-
 /// The loaded tables' names, then the summary tables'.
 fn all_tables() -> impl DoubleEndedIterator<Item = &'static str> {
     Table::ALL.iter().map(|table| table.describe().name).chain(SUMMARY_TABLES)
@@ -75,6 +64,8 @@ pub(crate) struct PgLoader {
     indexes: Vec<String>,
     /// Statements recreating the dropped foreign keys.
     foreign_keys: Vec<String>,
+    /// The meta summaries, counted as the rows pass.
+    summaries: Summaries,
 }
 
 impl PgLoader {
@@ -108,7 +99,7 @@ impl PgLoader {
         }
         let tables: Vec<&str> = all_tables().rev().collect();
         client.batch_execute(&format!("TRUNCATE {}", tables.join(", "))).await.map_err(db_error)?;
-        Ok(Box::new(Self { client, indexes, foreign_keys }))
+        Ok(Box::new(Self { client, indexes, foreign_keys, summaries: Summaries::default() }))
     }
 
     /// Runs each of `statements` in turn.
@@ -127,6 +118,7 @@ pub(crate) async fn is_empty(client: &tokio_postgres::Client) -> Result<bool, St
 #[async_trait]
 impl BulkLoader for PgLoader {
     async fn load(&mut self, batch: Batch) -> Result<(), StoreError> {
+        self.summaries.add(&batch);
         copy_batch(&self.client, &batch).await
     }
 
@@ -134,7 +126,7 @@ impl BulkLoader for PgLoader {
         let mut phases = Vec::new();
         // Summaries first: their inserts then maintain no secondary index and check no foreign
         // key row by row; the constraints check them with everything else in one pass.
-        timed(&mut phases, "meta", self.client.batch_execute(COMPUTE_META).map_err(db_error)).await?;
+        timed(&mut phases, "meta", copy_summaries(&self.client, &self.summaries)).await?;
         timed(&mut phases, "indexes", self.run_all(&self.indexes)).await?;
         timed(&mut phases, "constraints", self.run_all(&self.foreign_keys)).await?;
         timed(&mut phases, "sequences", self.client.batch_execute(&move_sequences()).map_err(db_error))
@@ -176,6 +168,38 @@ async fn copy_batch(client: &tokio_postgres::Client, batch: &Batch) -> Result<()
         }
         writer.finish().await.map_err(db_error)?;
     }
+    Ok(())
+}
+
+/// Writes the summaries counted during the load (the tables were truncated at its start).
+async fn copy_summaries(client: &tokio_postgres::Client, summaries: &Summaries) -> Result<(), StoreError> {
+    let reviews: Vec<(i64, [u64; 7])> = summaries.review_meta().collect();
+    copy_counts(client, "review_meta", &REVIEW_META_COLUMNS, &reviews).await?;
+    let characteristics: Vec<(i64, [u64; 2])> = summaries.characteristic_meta().collect();
+    copy_counts(client, "characteristic_meta", &CHARACTERISTIC_META_COLUMNS, &characteristics).await
+}
+
+/// COPYs `(id, counts)` rows into `table`, every column a `bigint`.
+async fn copy_counts<const N: usize>(
+    client: &tokio_postgres::Client,
+    table: &str,
+    columns: &[&str],
+    rows: &[(i64, [u64; N])],
+) -> Result<(), StoreError> {
+    let sink = client
+        .copy_in(&format!("COPY {table} ({}) FROM STDIN (FORMAT binary, FREEZE)", columns.join(", ")))
+        .await
+        .map_err(db_error)?;
+    let types = vec![Type::INT8; columns.len()];
+    let mut writer = pin!(BinaryCopyInWriter::new(sink, &types));
+    let mut values: Vec<i64> = Vec::with_capacity(columns.len());
+    for (id, counts) in rows {
+        values.clear();
+        values.push(*id);
+        values.extend(counts.iter().map(|&count| count as i64));
+        writer.as_mut().write_raw(values.iter()).await.map_err(db_error)?;
+    }
+    writer.finish().await.map_err(db_error)?;
     Ok(())
 }
 

@@ -5,6 +5,7 @@
 use async_trait::async_trait;
 use atelier_core::StoreError;
 use atelier_core::load::{BulkLoader, Phase, timed};
+use atelier_core::summary::{CHARACTERISTIC_META_COLUMNS, REVIEW_META_COLUMNS, Summaries};
 use atelier_core::tables::{Batch, SUMMARY_TABLES, Table, Value};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, ToSql};
@@ -38,17 +39,6 @@ const SERVING_PRAGMAS: &str = "PRAGMA foreign_keys = ON;
 /// migrations made them: the load drops them before inserting and recreates them in `finish`.
 const DROPPABLE: &str = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL";
 
-/// The summary rows, recomputed from scratch in set-based statements.
-const COMPUTE_META: &str = "DELETE FROM review_meta;
-    INSERT INTO review_meta (product_id, rating_1, rating_2, rating_3, rating_4, rating_5,
-                             recommended_false, recommended_true)
-    SELECT product_id, sum(rating = 1), sum(rating = 2), sum(rating = 3), sum(rating = 4),
-           sum(rating = 5), sum(recommend = 0), sum(recommend = 1)
-    FROM reviews GROUP BY product_id;
-    DELETE FROM characteristic_meta;
-    INSERT INTO characteristic_meta (characteristic_id, rating_sum, rating_count)
-    SELECT characteristic_id, sum(value), count(*) FROM characteristic_reviews GROUP BY characteristic_id;";
-
 pub(crate) fn is_empty(conn: &Connection) -> Result<bool, StoreError> {
     conn.query_row(IS_EMPTY, [], |row| row.get(0)).map_err(db_error)
 }
@@ -58,6 +48,8 @@ pub(crate) struct SqliteLoader {
     writer: Option<OwnedMutexGuard<Connection>>,
     /// Statements recreating the dropped secondary indexes.
     indexes: Vec<String>,
+    /// The meta summaries, counted as the rows pass.
+    summaries: Summaries,
 }
 
 impl SqliteLoader {
@@ -89,7 +81,7 @@ impl SqliteLoader {
         })
         .await;
         // Dropped on error, the loader rolls back and restores the writer's settings.
-        let mut loader = Self { writer, indexes: Vec::new() };
+        let mut loader = Self { writer, indexes: Vec::new(), summaries: Summaries::default() };
         loader.indexes = result?;
         Ok(Box::new(loader))
     }
@@ -145,14 +137,15 @@ fn check_foreign_keys(conn: &mut Connection) -> Result<(), StoreError> {
 #[async_trait]
 impl BulkLoader for SqliteLoader {
     async fn load(&mut self, batch: Batch) -> Result<(), StoreError> {
+        self.summaries.add(&batch);
         self.run(move |conn| insert_batch(conn, &batch)).await
     }
 
     async fn finish(mut self: Box<Self>) -> Result<Vec<Phase>, StoreError> {
         let mut phases = Vec::new();
         // Summaries first, before the indexes exist to be maintained by their inserts.
-        timed(&mut phases, "meta", self.run(|conn| conn.execute_batch(COMPUTE_META).map_err(db_error)))
-            .await?;
+        let summaries = std::mem::take(&mut self.summaries);
+        timed(&mut phases, "meta", self.run(move |conn| insert_summaries(conn, &summaries))).await?;
         let indexes = std::mem::take(&mut self.indexes).join(";\n");
         timed(&mut phases, "indexes", self.run(move |conn| conn.execute_batch(&indexes).map_err(db_error)))
             .await?;
@@ -193,6 +186,32 @@ fn insert_batch(conn: &Connection, batch: &Batch) -> Result<(), StoreError> {
             stmt.execute(rusqlite::params_from_iter(values.iter().map(|&value| Bind(value))))
                 .map_err(db_error)?;
         }
+    }
+    Ok(())
+}
+
+/// Writes the summaries counted during the load (the tables were emptied at its start).
+fn insert_summaries(conn: &Connection, summaries: &Summaries) -> Result<(), StoreError> {
+    insert_counts(conn, "review_meta", &REVIEW_META_COLUMNS, summaries.review_meta())?;
+    insert_counts(conn, "characteristic_meta", &CHARACTERISTIC_META_COLUMNS, summaries.characteristic_meta())
+}
+
+/// Inserts `(id, counts)` rows into `table`.
+fn insert_counts<const N: usize>(
+    conn: &Connection,
+    table: &str,
+    columns: &[&str],
+    rows: impl Iterator<Item = (i64, [u64; N])>,
+) -> Result<(), StoreError> {
+    let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+    let sql = format!("INSERT INTO {table} ({}) VALUES ({})", columns.join(", "), placeholders.join(", "));
+    let mut stmt = conn.prepare(&sql).map_err(db_error)?;
+    let mut values: Vec<i64> = Vec::with_capacity(columns.len());
+    for (id, counts) in rows {
+        values.clear();
+        values.push(id);
+        values.extend(counts.iter().map(|&count| count as i64));
+        stmt.execute(rusqlite::params_from_iter(values.iter())).map_err(db_error)?;
     }
     Ok(())
 }
