@@ -149,7 +149,7 @@ pub(crate) fn db_error(err: tokio_postgres::Error) -> StoreError {
     if transient { StoreError::Unavailable(detail) } else { StoreError::Internal(detail) }
 }
 
-fn pool_error(err: PoolError) -> StoreError {
+pub(crate) fn pool_error(err: PoolError) -> StoreError {
     match err {
         PoolError::Backend(err) => db_error(err),
         other => StoreError::Unavailable(atelier_core::with_sources(&other)),
@@ -295,7 +295,7 @@ impl Store for PgStore {
     }
 
     async fn bulk_loader(&self, replace: bool) -> Result<Box<dyn BulkLoader>, StoreError> {
-        load::PgLoader::start(self.client().await?, replace).await
+        load::PgLoader::start(self.pool.clone(), replace).await
     }
 }
 

@@ -1,43 +1,88 @@
-//! Bulk loading into PostgreSQL: the whole load is one transaction on a connection of its own.
+//! Bulk loading into PostgreSQL: every table is loaded into a fresh copy of itself, on its own
+//! connection, in parallel, and one short transaction swaps the copies in.
 //!
-//! The transaction truncates the tables, drops their secondary indexes and foreign keys, streams
-//! every batch in with binary `COPY ... FREEZE` (rows written frozen: no hint-bit rewrite of
-//! every page on first read, which cost a minute on 44 million rows), computes the summaries,
-//! rebuilds indexes and constraints and commits. An interrupted load rolls back and leaves the
-//! store exactly as it was; readers wait on the truncated tables' locks until it commits.
+//! A single COPY keeps one PostgreSQL backend busy on one core; loading tables side by side
+//! uses the others, and a table's indexes are built while the next table streams in. Each
+//! table `t` is staged as `t__load` (same columns, defaults, identity and checks, no index) in
+//! a transaction of its own: created, filled with binary `COPY ... FREEZE` (rows written frozen:
+//! no hint-bit rewrite of every page on first read, which cost a minute on 44 million rows),
+//! given its primary key and indexes (sorted once, not maintained row by row), analyzed and
+//! committed. The summaries, counted as the rows pass, are staged the same way at the end.
+//!
+//! The swap drops the old tables, renames the staged ones with their indexes, keys and
+//! sequences to the old names, adds the foreign keys `NOT VALID` (every reference was checked
+//! by the importer) and moves the id sequences, in one transaction: readers see the old
+//! catalogue, unblocked, until it commits, then the new one. The foreign keys are validated
+//! after the commit, on parallel connections, under a lock that blocks neither reads nor writes.
+//! A load interrupted before the swap leaves the store exactly as it was (staged tables of an
+//! interrupted load are dropped by the next one).
 
+use std::collections::HashMap;
 use std::pin::pin;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use atelier_core::StoreError;
 use atelier_core::load::{BulkLoader, Phase, timed};
 use atelier_core::summary::{CHARACTERISTIC_META_COLUMNS, REVIEW_META_COLUMNS, Summaries};
-use atelier_core::tables::{Batch, SUMMARY_TABLES, Storage, Table, Value};
+use atelier_core::tables::{Batch, Rows, SUMMARY_TABLES, Storage, Table, Value};
 use bytes::BytesMut;
-use deadpool_postgres::{ClientWrapper, Object};
+use deadpool_postgres::{ClientWrapper, Object, Pool};
 use futures_util::TryFutureExt;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 
-use crate::db_error;
+use crate::{db_error, pool_error};
 
 /// Whether no product exists.
 const IS_EMPTY: &str = "SELECT NOT EXISTS (SELECT 1 FROM products)";
 
-/// The secondary indexes and foreign keys of the current schema, each as the statement that
-/// drops it and the statement that recreates it exactly as the migrations made it: the load
-/// drops them all before copying and recreates them in `finish`.
-const DROPPABLE: &str = "SELECT false AS is_foreign_key, format('DROP INDEX %I', c.relname) AS drop_statement,
-        pg_get_indexdef(i.indexrelid) AS recreate
+/// What a staged table's name ends with.
+const STAGED: &str = "__load";
+
+/// Batches waiting for one table's COPY: enough to keep it busy while the reader parses.
+const QUEUED_BATCHES: usize = 4;
+
+/// Settings of a staging or validating connection: index builds sort, and the summaries'
+/// statements hash, in memory up to this much (several run at once); a serving deadline does
+/// not apply, since index builds rightly take minutes.
+const LOADING_SETTINGS: &str = "SET maintenance_work_mem = '256MB'; SET work_mem = '128MB'; SET statement_timeout = 0";
+
+/// Each primary key and index of the current schema's tables, as the statement that builds it on
+/// the staged table under a staged name, and the statement of the swap that gives it its name.
+const BUILDS: &str = "SELECT t.relname AS table_name, i.indisprimary AS is_primary,
+        CASE WHEN i.indisprimary THEN
+            format('ALTER TABLE %I ADD CONSTRAINT %I %s', t.relname || $1, c.relname || $1,
+                   pg_get_constraintdef(k.oid))
+        ELSE
+            format('CREATE %sINDEX %I ON %I %s', CASE WHEN i.indisunique THEN 'UNIQUE ' ELSE '' END,
+                   c.relname || $1, t.relname || $1, substring(pg_get_indexdef(i.indexrelid) FROM 'USING .*$'))
+        END AS build,
+        format('ALTER INDEX %I RENAME TO %I', c.relname || $1, c.relname) AS rename
     FROM pg_index i
     JOIN pg_class c ON c.oid = i.indexrelid
     JOIN pg_class t ON t.oid = i.indrelid
-    WHERE t.relnamespace = current_schema()::regnamespace AND NOT i.indisprimary AND NOT i.indisunique
-    UNION ALL
-    SELECT true, format('ALTER TABLE %s DROP CONSTRAINT %I', conrelid::regclass, conname),
-           format('ALTER TABLE %s ADD CONSTRAINT %I %s', conrelid::regclass, conname, pg_get_constraintdef(oid))
-    FROM pg_constraint
-    WHERE contype = 'f' AND connamespace = current_schema()::regnamespace";
+    LEFT JOIN pg_constraint k ON k.conindid = i.indexrelid AND k.contype = 'p'
+    WHERE t.relnamespace = current_schema()::regnamespace AND t.relname = ANY($2)
+    ORDER BY i.indisprimary DESC, c.relname";
+
+/// The foreign keys between the loaded tables, as the statements that add them back unchecked
+/// and then check them.
+const FOREIGN_KEYS: &str = "SELECT format('ALTER TABLE %I ADD CONSTRAINT %I %s NOT VALID', t.relname, conname,
+               pg_get_constraintdef(k.oid)) AS add,
+           format('ALTER TABLE %I VALIDATE CONSTRAINT %I', t.relname, conname) AS validate
+    FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
+    WHERE k.contype = 'f' AND k.connamespace = current_schema()::regnamespace AND t.relname = ANY($1)
+    ORDER BY t.relname, conname";
+
+/// For each staged table with an identity sequence, the statement giving it the old one's name.
+const SEQUENCE_RENAMES: &str = "SELECT format('ALTER SEQUENCE %s RENAME TO %I',
+               pg_get_serial_sequence(quote_ident(name || $1), 'id'),
+               (SELECT relname FROM pg_class WHERE oid = pg_get_serial_sequence(quote_ident(name), 'id')::regclass))
+    FROM unnest($2::text[]) AS name
+    WHERE pg_get_serial_sequence(quote_ident(name), 'id') IS NOT NULL";
 
 /// The loaded tables' names, then the summary tables'.
 fn all_tables() -> impl DoubleEndedIterator<Item = &'static str> {
@@ -55,59 +100,146 @@ fn move_sequences() -> String {
     )
 }
 
-/// A load in progress, on a connection taken out of the pool: dropped before `finish`, it
-/// closes, the server rolls the load back, and no pooled connection is ever left inside an
-/// open transaction.
+/// The statements that build one table's keys and indexes on its staged copy, and those of the
+/// swap that rename them.
+#[derive(Debug, Clone, Default)]
+struct Builds {
+    build: Vec<String>,
+    rename: Vec<String>,
+}
+
+/// One table being staged: its batches go to a task with a connection of its own.
+struct Stager {
+    batches: mpsc::Sender<Arc<Batch>>,
+    task: Staging,
+}
+
+/// A staging task, stopped if the load is dropped: its connection then closes and the server
+/// rolls its table back, rather than the task building indexes for a load nobody finishes.
+struct Staging(JoinHandle<Result<(), StoreError>>);
+
+impl Staging {
+    async fn done(mut self) -> Result<(), StoreError> {
+        joined((&mut self.0).await)
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// What fills a staged table.
+enum Fill {
+    /// The table's rows of each batch, as they arrive.
+    Batches(Table, mpsc::Receiver<Arc<Batch>>),
+    /// The product summaries.
+    ReviewMeta(Arc<Summaries>),
+    /// The characteristic summaries.
+    CharacteristicMeta(Arc<Summaries>),
+    /// Nothing: the load had no row for the table.
+    Empty,
+}
+
+impl Fill {
+    async fn write(self, client: &tokio_postgres::Client, staged: &str) -> Result<(), StoreError> {
+        match self {
+            Fill::Batches(table, mut queued) => {
+                while let Some(batch) = queued.recv().await {
+                    copy_rows(client, staged, batch.tables()[table as usize]).await?;
+                }
+                Ok(())
+            }
+            Fill::ReviewMeta(summaries) => {
+                let rows: Vec<(i64, [u64; 7])> = summaries.review_meta().collect();
+                copy_counts(client, staged, &REVIEW_META_COLUMNS, &rows).await
+            }
+            Fill::CharacteristicMeta(summaries) => {
+                let rows: Vec<(i64, [u64; 2])> = summaries.characteristic_meta().collect();
+                copy_counts(client, staged, &CHARACTERISTIC_META_COLUMNS, &rows).await
+            }
+            Fill::Empty => Ok(()),
+        }
+    }
+}
+
+/// A load in progress. Its connection for the swap, and each stager's, is taken out of the
+/// pool: dropped before `finish`, they close and the server rolls back what they had not
+/// committed, so no pooled connection is ever left inside an open transaction.
 pub(crate) struct PgLoader {
+    pool: Pool,
     client: ClientWrapper,
-    /// Statements recreating the dropped secondary indexes.
-    indexes: Vec<String>,
-    /// Statements recreating the dropped foreign keys.
-    foreign_keys: Vec<String>,
+    /// Per table, its keys and indexes.
+    builds: HashMap<&'static str, Builds>,
+    stagers: HashMap<Table, Stager>,
     /// The meta summaries, counted as the rows pass.
     summaries: Summaries,
 }
 
 impl PgLoader {
-    pub(crate) async fn start(pooled: Object, replace: bool) -> Result<Box<dyn BulkLoader>, StoreError> {
-        let client = Object::take(pooled);
-        client.batch_execute("BEGIN").await.map_err(db_error)?;
+    pub(crate) async fn start(pool: Pool, replace: bool) -> Result<Box<dyn BulkLoader>, StoreError> {
+        let client = Object::take(pool.get().await.map_err(pool_error)?);
         if !replace && !is_empty(&client).await? {
             return Err(StoreError::Conflict(
                 "the store already holds data; replace it to load again".into(),
             ));
         }
-        // Index builds sort, and the summaries' GROUP BY hashes, in memory up to this much
-        // before spilling to disk (the summary of 19 million ratings spills at the default 4MB).
-        // A serving deadline does not apply: index builds rightly take minutes.
+        let names: Vec<&str> = all_tables().collect();
+        let leftovers: Vec<String> = names.iter().map(|name| format!("{name}{STAGED}")).collect();
         client
-            .batch_execute(
-                "SET LOCAL maintenance_work_mem = '512MB'; SET LOCAL work_mem = '256MB'; \
-                 SET LOCAL statement_timeout = 0",
-            )
+            .batch_execute(&format!("DROP TABLE IF EXISTS {}", leftovers.join(", ")))
             .await
             .map_err(db_error)?;
-        let (mut indexes, mut foreign_keys) = (Vec::new(), Vec::new());
-        for row in client.query(DROPPABLE, &[]).await.map_err(db_error)? {
-            client.batch_execute(row.try_get("drop_statement").map_err(db_error)?).await.map_err(db_error)?;
-            let recreate = row.try_get::<_, String>("recreate").map_err(db_error)?;
-            if row.try_get("is_foreign_key").map_err(db_error)? {
-                foreign_keys.push(recreate)
-            } else {
-                indexes.push(recreate)
-            }
+        let mut builds: HashMap<&'static str, Builds> = HashMap::new();
+        for row in client.query(BUILDS, &[&STAGED, &names]).await.map_err(db_error)? {
+            let table: String = row.try_get("table_name").map_err(db_error)?;
+            let Some(name) = names.iter().find(|n| **n == table) else { continue };
+            let entry = builds.entry(name).or_default();
+            entry.build.push(row.try_get("build").map_err(db_error)?);
+            // Renaming a primary key's index renames its constraint too.
+            entry.rename.push(row.try_get("rename").map_err(db_error)?);
         }
-        let tables: Vec<&str> = all_tables().rev().collect();
-        client.batch_execute(&format!("TRUNCATE {}", tables.join(", "))).await.map_err(db_error)?;
-        Ok(Box::new(Self { client, indexes, foreign_keys, summaries: Summaries::default() }))
+        Ok(Box::new(Self { pool, client, builds, stagers: HashMap::new(), summaries: Summaries::default() }))
     }
 
-    /// Runs each of `statements` in turn.
-    async fn run_all(&self, statements: &[String]) -> Result<(), StoreError> {
-        for statement in statements {
-            self.client.batch_execute(statement).await.map_err(db_error)?;
+    /// Starts staging table `name` on a connection of its own; `fill` writes its rows.
+    async fn stage(&self, name: &'static str, fill: Fill) -> Result<Staging, StoreError> {
+        let client = Object::take(self.pool.get().await.map_err(pool_error)?);
+        let builds = self.builds.get(name).cloned().unwrap_or_default();
+        Ok(Staging(tokio::spawn(async move {
+            let staged = format!("{name}{STAGED}");
+            client.batch_execute(LOADING_SETTINGS).await.map_err(db_error)?;
+            // Created in the transaction that fills it, so COPY may write the rows frozen.
+            client
+                .batch_execute(&format!(
+                    "BEGIN; CREATE TABLE {staged} (LIKE {name} INCLUDING ALL EXCLUDING INDEXES)"
+                ))
+                .await
+                .map_err(db_error)?;
+            fill.write(&client, &staged).await?;
+            for statement in &builds.build {
+                client.batch_execute(statement).await.map_err(db_error)?;
+            }
+            client.batch_execute(&format!("ANALYZE {staged}; COMMIT")).await.map_err(db_error)
+        })))
+    }
+
+    /// The swap: old tables out, staged ones in under the old names, in one transaction.
+    fn swap(&self, foreign_keys: &[String], sequences: &[String]) -> String {
+        let mut statements = vec!["BEGIN".to_owned()];
+        statements.push(format!("DROP TABLE {}", all_tables().collect::<Vec<_>>().join(", ")));
+        for name in all_tables() {
+            statements.push(format!("ALTER TABLE {name}{STAGED} RENAME TO {name}"));
+            if let Some(builds) = self.builds.get(name) {
+                statements.extend(builds.rename.iter().cloned());
+            }
         }
-        Ok(())
+        statements.extend(sequences.iter().cloned());
+        statements.extend(foreign_keys.iter().cloned());
+        statements.push(move_sequences());
+        statements.push("COMMIT".to_owned());
+        statements.join(";\n")
     }
 }
 
@@ -119,64 +251,125 @@ pub(crate) async fn is_empty(client: &tokio_postgres::Client) -> Result<bool, St
 impl BulkLoader for PgLoader {
     async fn load(&mut self, batch: Batch) -> Result<(), StoreError> {
         self.summaries.add(&batch);
-        copy_batch(&self.client, &batch).await
+        let batch = Arc::new(batch);
+        for table in Table::ALL {
+            if batch.tables()[table as usize].is_empty() {
+                continue;
+            }
+            if !self.stagers.contains_key(&table) {
+                let (batches, queued) = mpsc::channel::<Arc<Batch>>(QUEUED_BATCHES);
+                let task = self.stage(table.describe().name, Fill::Batches(table, queued)).await?;
+                self.stagers.insert(table, Stager { batches, task });
+            }
+            let stager = &self.stagers[&table];
+            if stager.batches.send(batch.clone()).await.is_err() {
+                // The stager stopped: its error says why.
+                let stager = self.stagers.remove(&table).expect("just used");
+                return Err(stager.task.done().await.err().unwrap_or_else(|| {
+                    StoreError::Internal(format!("staging {} stopped early", table.describe().name))
+                }));
+            }
+        }
+        Ok(())
     }
 
-    async fn finish(self: Box<Self>) -> Result<Vec<Phase>, StoreError> {
+    async fn finish(mut self: Box<Self>) -> Result<Vec<Phase>, StoreError> {
         let mut phases = Vec::new();
-        // Summaries first: their inserts then maintain no secondary index and check no foreign
-        // key row by row; the constraints check them with everything else in one pass.
-        timed(&mut phases, "meta", copy_summaries(&self.client, &self.summaries)).await?;
-        timed(&mut phases, "indexes", self.run_all(&self.indexes)).await?;
-        timed(&mut phases, "constraints", self.run_all(&self.foreign_keys)).await?;
-        timed(&mut phases, "sequences", self.client.batch_execute(&move_sequences()).map_err(db_error))
-            .await?;
-        let analyze = format!("ANALYZE {}", all_tables().collect::<Vec<_>>().join(", "));
-        timed(&mut phases, "analyze", self.client.batch_execute(&analyze).map_err(db_error)).await?;
-        timed(&mut phases, "commit", self.client.batch_execute("COMMIT").map_err(db_error)).await?;
+        let summaries = Arc::new(std::mem::take(&mut self.summaries));
+        let mut tasks = Vec::new();
+        // Every table is staged, an empty one too, so the swap replaces them all.
+        for table in Table::ALL {
+            match self.stagers.remove(&table) {
+                Some(stager) => tasks.push(stager.task),
+                None => tasks.push(self.stage(table.describe().name, Fill::Empty).await?),
+            }
+        }
+        tasks.push(self.stage(SUMMARY_TABLES[0], Fill::ReviewMeta(summaries.clone())).await?);
+        tasks.push(self.stage(SUMMARY_TABLES[1], Fill::CharacteristicMeta(summaries)).await?);
+        timed(&mut phases, "tables", async {
+            for task in tasks {
+                task.done().await?;
+            }
+            Ok(())
+        })
+        .await?;
+
+        let names: Vec<&str> = all_tables().collect();
+        let mut adds = Vec::new();
+        let mut validations = Vec::new();
+        for row in self.client.query(FOREIGN_KEYS, &[&names]).await.map_err(db_error)? {
+            adds.push(row.try_get::<_, String>("add").map_err(db_error)?);
+            validations.push(row.try_get::<_, String>("validate").map_err(db_error)?);
+        }
+        // The loaded tables have an `id` identity; the summary tables have no `id` at all.
+        let loaded: Vec<&str> = Table::ALL.iter().map(|t| t.describe().name).collect();
+        let sequences: Vec<String> = self
+            .client
+            .query(SEQUENCE_RENAMES, &[&STAGED, &loaded])
+            .await
+            .map_err(db_error)?
+            .iter()
+            .map(|row| row.try_get(0))
+            .collect::<Result<_, _>>()
+            .map_err(db_error)?;
+        let swap = self.swap(&adds, &sequences);
+        timed(&mut phases, "swap", self.client.batch_execute(&swap).map_err(db_error)).await?;
+        timed(&mut phases, "validate", validate(&self.pool, validations)).await?;
         Ok(phases)
     }
 }
 
-/// Streams every table of `batch` into its table with binary COPY, inside the load's
-/// transaction: one COPY per table, its column list and types taken from its description.
-async fn copy_batch(client: &tokio_postgres::Client, batch: &Batch) -> Result<(), StoreError> {
-    for rows in batch.tables() {
-        if rows.is_empty() {
-            continue;
-        }
-        let description = rows.table().describe();
-        let names: Vec<&str> = description.columns.iter().map(|c| c.name).collect();
-        let types: Vec<Type> = description.columns.iter().map(|c| pg_type(c.kind.storage())).collect();
-        let sink = client
-            .copy_in(&format!(
-                "COPY {} ({}) FROM STDIN (FORMAT binary, FREEZE)",
-                description.name,
-                names.join(", ")
-            ))
-            .await
-            .map_err(db_error)?;
-        let mut writer = pin!(BinaryCopyInWriter::new(sink, &types));
-        let (mut values, mut binds) = (Vec::with_capacity(names.len()), Vec::with_capacity(names.len()));
-        for index in 0..rows.len() {
-            rows.push_values(index, &mut values);
-            // Into a second buffer rather than through an iterator adapter: a closure held
-            // across the await makes the future's lifetimes too specific for `Send`.
-            binds.clear();
-            binds.extend(values.drain(..).map(Bind));
-            writer.as_mut().write_raw(binds.iter()).await.map_err(db_error)?;
-        }
-        writer.finish().await.map_err(db_error)?;
+/// Checks the foreign keys added unchecked, two at a time on connections of their own (each
+/// holds a lock that blocks neither reads nor writes).
+async fn validate(pool: &Pool, statements: Vec<String>) -> Result<(), StoreError> {
+    let queue = Arc::new(std::sync::Mutex::new(statements));
+    let mut workers = Vec::new();
+    for _ in 0..2 {
+        let client = pool.get().await.map_err(pool_error)?;
+        let queue = queue.clone();
+        workers.push(tokio::spawn(async move {
+            client.batch_execute(LOADING_SETTINGS).await.map_err(db_error)?;
+            loop {
+                let next = queue.lock().unwrap_or_else(|p| p.into_inner()).pop();
+                let Some(statement) = next else { break };
+                client.batch_execute(&statement).await.map_err(db_error)?;
+            }
+            client.batch_execute("RESET ALL").await.map_err(db_error)
+        }));
+    }
+    for worker in workers {
+        joined(worker.await)?;
     }
     Ok(())
 }
 
-/// Writes the summaries counted during the load (the tables were truncated at its start).
-async fn copy_summaries(client: &tokio_postgres::Client, summaries: &Summaries) -> Result<(), StoreError> {
-    let reviews: Vec<(i64, [u64; 7])> = summaries.review_meta().collect();
-    copy_counts(client, "review_meta", &REVIEW_META_COLUMNS, &reviews).await?;
-    let characteristics: Vec<(i64, [u64; 2])> = summaries.characteristic_meta().collect();
-    copy_counts(client, "characteristic_meta", &CHARACTERISTIC_META_COLUMNS, &characteristics).await
+/// A task's result, a panic included.
+fn joined(result: Result<Result<(), StoreError>, tokio::task::JoinError>) -> Result<(), StoreError> {
+    result.map_err(|e| StoreError::Internal(format!("a loading task failed: {e}")))?
+}
+
+/// Streams `rows` into `staged` with binary COPY, its column list and types taken from its
+/// table's description.
+async fn copy_rows(client: &tokio_postgres::Client, staged: &str, rows: &dyn Rows) -> Result<(), StoreError> {
+    let description = rows.table().describe();
+    let names: Vec<&str> = description.columns.iter().map(|c| c.name).collect();
+    let types: Vec<Type> = description.columns.iter().map(|c| pg_type(c.kind.storage())).collect();
+    let sink = client
+        .copy_in(&format!("COPY {staged} ({}) FROM STDIN (FORMAT binary, FREEZE)", names.join(", ")))
+        .await
+        .map_err(db_error)?;
+    let mut writer = pin!(BinaryCopyInWriter::new(sink, &types));
+    let (mut values, mut binds) = (Vec::with_capacity(names.len()), Vec::with_capacity(names.len()));
+    for index in 0..rows.len() {
+        rows.push_values(index, &mut values);
+        // Into a second buffer rather than through an iterator adapter: a closure held
+        // across the await makes the future's lifetimes too specific for `Send`.
+        binds.clear();
+        binds.extend(values.drain(..).map(Bind));
+        writer.as_mut().write_raw(binds.iter()).await.map_err(db_error)?;
+    }
+    writer.finish().await.map_err(db_error)?;
+    Ok(())
 }
 
 /// COPYs `(id, counts)` rows into `table`, every column a `bigint`.
