@@ -33,6 +33,10 @@ pub struct BenchOptions {
     /// How long the timetable runs (each step's length with --find-max): 500ms, 10s, 2m.
     #[arg(long, default_value = "10s", value_parser = parse_duration)]
     duration: Duration,
+    /// Send at --rate for this long first, and forget it: the server opens its pooled
+    /// connections and warms its caches before anything is measured (0s for none).
+    #[arg(long, default_value = "2s", value_parser = parse_duration)]
+    warmup: Duration,
     /// Keep-alive connections: the most requests in flight at once.
     #[arg(long, default_value_t = 64)]
     connections: usize,
@@ -88,8 +92,12 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
     let title = format!("atelier bench: {} on {}", words(&options.scenario), options.url);
     let find_max = options.find_max;
     let p99 = options.p99;
+    let warmup = options.warmup;
     let (output, html, clean) = tokio::task::spawn_blocking(move || {
         runtime.block_on(async move {
+            if !warmup.is_zero() {
+                atelier_bench::run(&Plan { duration: warmup, ..plan.clone() }, |_| {}).await;
+            }
             if find_max {
                 let search = atelier_bench::find_max(&plan, p99, show_progress, |step| {
                     eprintln!(

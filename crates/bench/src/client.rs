@@ -43,6 +43,14 @@ impl Failure {
     }
 }
 
+/// A response that counts as answered: 2xx, or 404 to a read (an id with nothing to show, such
+/// as a reported question or a gap in the ids, is the service working, not failing).
+#[derive(Debug, Clone)]
+pub(crate) struct Answer {
+    pub(crate) body: Bytes,
+    pub(crate) found: bool,
+}
+
 /// Where requests go: the address to connect to and the `Host` header to send.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -74,9 +82,9 @@ impl Connection {
     }
 
     /// Sends one request and reads the whole response body; a 2xx status is success.
-    pub(crate) async fn send(&mut self, path: &str, body: Option<String>) -> Result<Bytes, Failure> {
+    pub(crate) async fn send(&mut self, path: &str, body: Option<String>) -> Result<Answer, Failure> {
         match tokio::time::timeout(self.timeout, self.exchange(path, body)).await {
-            Ok(Ok(body)) => Ok(body),
+            Ok(Ok(answer)) => Ok(answer),
             Ok(Err(failure)) => {
                 if !matches!(failure, Failure::Status(_)) {
                     self.sender = None;
@@ -90,13 +98,14 @@ impl Connection {
         }
     }
 
-    async fn exchange(&mut self, path: &str, body: Option<String>) -> Result<Bytes, Failure> {
+    async fn exchange(&mut self, path: &str, body: Option<String>) -> Result<Answer, Failure> {
         let sender = match &mut self.sender {
             Some(sender) => sender,
             None => self.sender.insert(connect(self.target.addr).await?),
         };
         sender.ready().await.map_err(|_| Failure::Io)?;
         let request = Request::builder().uri(path).header(hyper::header::HOST, &self.target.host);
+        let read = body.is_none();
         let request = match body {
             Some(body) => request
                 .method(Method::POST)
@@ -109,7 +118,9 @@ impl Connection {
         let status = response.status();
         let body = response.into_body().collect().await.map_err(|_| Failure::Io)?.to_bytes();
         if status.is_success() || status == StatusCode::NOT_MODIFIED {
-            Ok(body)
+            Ok(Answer { body, found: true })
+        } else if read && status == StatusCode::NOT_FOUND {
+            Ok(Answer { body, found: false })
         } else {
             Err(Failure::Status(status.as_u16()))
         }

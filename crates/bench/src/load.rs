@@ -190,9 +190,13 @@ impl Worker {
             };
             let op = self.scenario.pick(&mut self.rng);
             let answer = self.connection.send(&op.path(), op.body()).await;
-            self.recorder.record(op.endpoint, from.elapsed(), answer.as_ref().map(|_| ()).map_err(|f| *f));
-            if let (Endpoint::Write, Ok(body)) = (op.endpoint, answer) {
-                self.verify(op.id, &body).await;
+            self.recorder.record(
+                op.endpoint,
+                from.elapsed(),
+                answer.as_ref().map(|a| a.found).map_err(|f| *f),
+            );
+            if let (Endpoint::Write, Ok(answer)) = (op.endpoint, answer) {
+                self.verify(op.id, &answer.body).await;
             }
         }
     }
@@ -204,7 +208,7 @@ impl Worker {
         let read = Op { endpoint: Endpoint::Verify, id: product };
         let outcome = match (review_id(written), self.connection.send(&read.path(), None).await) {
             (_, Err(failure)) => Err(failure),
-            (Some(id), Ok(page)) if lists_review(&page, id) => Ok(()),
+            (Some(id), Ok(page)) if lists_review(&page.body, id) => Ok(true),
             _ => Err(Failure::Stale),
         };
         self.recorder.record(Endpoint::Verify, sent.elapsed(), outcome);

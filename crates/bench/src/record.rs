@@ -62,6 +62,8 @@ pub struct EndpointSummary {
     pub endpoint: Endpoint,
     /// Its latencies, failures included.
     pub latency: Latency,
+    /// Reads answered 404 (counted as answered, not as failures).
+    pub not_found: u64,
     /// Failures by kind (`status 503`, `timeout`, ...).
     pub failures: BTreeMap<String, u64>,
 }
@@ -81,6 +83,7 @@ pub struct SecondSummary {
 
 struct Tally {
     latency: Histogram<u64>,
+    not_found: u64,
     failures: BTreeMap<Failure, u64>,
 }
 
@@ -89,15 +92,19 @@ impl Tally {
         Tally {
             latency: Histogram::new_with_bounds(1, MAX_MICROS, significant_figures)
                 .expect("the bounds are valid"),
+            not_found: 0,
             failures: BTreeMap::new(),
         }
     }
 
-    fn record(&mut self, latency: Duration, outcome: Result<(), Failure>) {
+    /// `outcome` is whether the answer found something, or why there was none.
+    fn record(&mut self, latency: Duration, outcome: Result<bool, Failure>) {
         let micros = u64::try_from(latency.as_micros()).unwrap_or(MAX_MICROS).max(1);
         self.latency.saturating_record(micros);
-        if let Err(failure) = outcome {
-            *self.failures.entry(failure).or_default() += 1;
+        match outcome {
+            Ok(true) => {}
+            Ok(false) => self.not_found += 1,
+            Err(failure) => *self.failures.entry(failure).or_default() += 1,
         }
     }
 }
@@ -130,8 +137,9 @@ impl Recorder {
         }
     }
 
-    /// Records one request that ended now. Only timetable requests count as completed.
-    pub(crate) fn record(&self, endpoint: Endpoint, latency: Duration, outcome: Result<(), Failure>) {
+    /// Records one request that ended now (`Ok(false)`: a read answered 404). Only timetable
+    /// requests count as completed.
+    pub(crate) fn record(&self, endpoint: Endpoint, latency: Duration, outcome: Result<bool, Failure>) {
         if let Some((_, tally)) = self.endpoints.iter().find(|(e, _)| *e == endpoint) {
             lock(tally).record(latency, outcome);
         }
@@ -170,6 +178,7 @@ impl Recorder {
                 EndpointSummary {
                     endpoint: *endpoint,
                     latency: Latency::of(&tally.latency),
+                    not_found: tally.not_found,
                     failures: tally.failures.iter().map(|(f, n)| (f.label(), *n)).collect(),
                 }
             })
@@ -205,22 +214,24 @@ mod tests {
     #[test]
     fn percentiles_come_from_every_recorded_latency_failures_included() {
         let recorder = Recorder::new(Instant::now(), [Endpoint::Meta].into_iter(), 2);
-        for ms in 1..=99 {
-            recorder.record(Endpoint::Meta, Duration::from_millis(ms), Ok(()));
+        for ms in 1..=98 {
+            recorder.record(Endpoint::Meta, Duration::from_millis(ms), Ok(true));
         }
+        recorder.record(Endpoint::Meta, Duration::from_millis(99), Ok(false));
         recorder.record(Endpoint::Meta, Duration::from_secs(5), Err(Failure::Timeout));
         let (endpoints, all, _) = recorder.summarize(0);
         assert_eq!(all.count, 100);
         assert!((49.0..=51.0).contains(&all.p50_ms), "{all:?}");
         assert!((4990.0..=5010.0).contains(&all.max_ms), "{all:?}");
         assert_eq!(endpoints[0].failures.get("timeout"), Some(&1));
-        assert_eq!(recorder.failed.load(Ordering::Relaxed), 1);
+        assert_eq!(endpoints[0].not_found, 1);
+        assert_eq!(recorder.failed.load(Ordering::Relaxed), 1, "a 404 to a read is not a failure");
     }
 
     #[test]
     fn a_write_brings_its_verifying_read_and_only_the_write_counts_as_completed() {
         let recorder = Recorder::new(Instant::now(), [Endpoint::Write].into_iter(), 1);
-        recorder.record(Endpoint::Write, Duration::from_millis(2), Ok(()));
+        recorder.record(Endpoint::Write, Duration::from_millis(2), Ok(true));
         recorder.record(Endpoint::Verify, Duration::from_millis(1), Err(Failure::Stale));
         let (endpoints, all, _) = recorder.summarize(0);
         let names: Vec<_> = endpoints.iter().map(|e| e.endpoint).collect();

@@ -24,13 +24,13 @@ pub fn run_table(run: &Run) -> String {
     );
     let _ = writeln!(
         out,
-        "{:<10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}  failures",
-        "endpoint", "requests", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms"
+        "{:<10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}  failures",
+        "endpoint", "requests", "404s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms"
     );
-    let mut row = |name: &str, latency: &Latency, failures: String| {
+    let mut row = |name: &str, latency: &Latency, not_found: String, failures: String| {
         let _ = writeln!(
             out,
-            "{name:<10} {:>9} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2}  {failures}",
+            "{name:<10} {:>9} {not_found:>9} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2}  {failures}",
             latency.count, latency.p50_ms, latency.p90_ms, latency.p99_ms, latency.p999_ms, latency.max_ms
         );
     };
@@ -38,10 +38,10 @@ pub fn run_table(run: &Run) -> String {
         let failures: Vec<String> =
             endpoint.failures.iter().map(|(kind, n)| format!("{kind}: {n}")).collect();
         let failures = if failures.is_empty() { "-".to_owned() } else { failures.join(", ") };
-        row(endpoint.endpoint.name(), &endpoint.latency, failures);
+        row(endpoint.endpoint.name(), &endpoint.latency, endpoint.not_found.to_string(), failures);
     }
     if run.endpoints.len() > 1 {
-        row("all", &run.latency, String::new());
+        row("all", &run.latency, String::new(), String::new());
     }
     out
 }

@@ -197,3 +197,15 @@ async fn the_html_report_is_self_contained_with_its_charts() {
         assert!(!page.contains(fetches), "the report would fetch something: {fetches}");
     }
 }
+
+#[tokio::test]
+async fn a_404_to_a_read_is_an_answer_counted_apart_not_a_failure() {
+    let app =
+        Router::new().route("/qa/questions/{id}/answers", get(|| async { (StatusCode::NOT_FOUND, "{}") }));
+    let target = serve(app).await;
+
+    let result = run(&plan(target, "answers", 50.0, Duration::from_millis(200), 2), |_| {}).await;
+
+    assert!(result.is_clean(), "{:?}", result.endpoints);
+    assert_eq!(result.endpoints[0].not_found, 10);
+}

@@ -6,7 +6,7 @@
 use async_trait::async_trait;
 
 use crate::StoreError;
-use crate::tables::Batch;
+use crate::tables::{Batch, Table};
 
 /// One timed step of finishing a load, for the import's summary.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +25,13 @@ pub struct Phase {
 pub trait BulkLoader: Send {
     /// Writes one batch.
     async fn load(&mut self, batch: Batch) -> Result<(), StoreError>;
+
+    /// Says that no more rows of `table` will come, so the loader may finish that table (build
+    /// its indexes, check its keys) while the next ones stream in. A later row of it is refused.
+    async fn table_done(&mut self, table: Table) -> Result<(), StoreError> {
+        let _ = table;
+        Ok(())
+    }
 
     /// Computes the meta summaries, rebuilds indexes and constraints, moves id sequences past
     /// the largest id and commits, returning how long each step took.

@@ -125,9 +125,16 @@ mod tests {
 
     #[test]
     fn characteristic_meta_sums_and_counts_ratings() {
-        let rating = |characteristic_id, value| CharacteristicReviewRow { characteristic_id, value, ..Default::default() };
+        let rating = |characteristic_id, value| CharacteristicReviewRow {
+            characteristic_id,
+            value,
+            ..Default::default()
+        };
         let mut summaries = Summaries::default();
-        summaries.add(&Batch { characteristic_reviews: vec![rating(3, 4), rating(3, 5), rating(1, 2)], ..Batch::default() });
+        summaries.add(&Batch {
+            characteristic_reviews: vec![rating(3, 4), rating(3, 5), rating(1, 2)],
+            ..Batch::default()
+        });
         let rows: Vec<_> = summaries.characteristic_meta().collect();
         assert_eq!(rows, [(1, [2, 1]), (3, [9, 2])]);
     }

@@ -276,6 +276,11 @@ pub async fn import(store: &dyn Store, settings: &ImportSettings) -> Result<Impo
         let outcome =
             reader.await.map_err(|e| StoreError::Internal(format!("the CSV reader panicked: {e}")))?;
         let (returned_known, returned_rejects, loaded, rejected) = outcome?;
+        // Products may still be created from the ids later files name, when there is no
+        // product.csv; any other table is complete once its file is read.
+        if !(table == Table::Products && no_products) {
+            loader.table_done(table).await?;
+        }
         known = returned_known;
         rejects = returned_rejects;
         reports.push(FileReport {

@@ -6,18 +6,18 @@
 //! table `t` is staged as `t__load` (same columns, defaults, identity and checks, no index) in
 //! a transaction of its own: created, filled with binary `COPY ... FREEZE` (rows written frozen:
 //! no hint-bit rewrite of every page on first read, which cost a minute on 44 million rows),
-//! given its primary key and indexes (sorted once, not maintained row by row), analyzed and
-//! committed. The summaries, counted as the rows pass, are staged the same way at the end.
+//! given its primary key and indexes (sorted once, not maintained row by row) as soon as its
+//! last row is in, its foreign keys to its parents' staged tables (checked once the parents
+//! are committed), analyzed and committed. The summaries, counted as the rows pass, are staged
+//! the same way at the end.
 //!
 //! The swap drops the old tables, renames the staged ones with their indexes, keys and
-//! sequences to the old names, adds the foreign keys `NOT VALID` (every reference was checked
-//! by the importer) and moves the id sequences, in one transaction: readers see the old
-//! catalogue, unblocked, until it commits, then the new one. The foreign keys are validated
-//! after the commit, on parallel connections, under a lock that blocks neither reads nor writes.
-//! A load interrupted before the swap leaves the store exactly as it was (staged tables of an
-//! interrupted load are dropped by the next one).
+//! sequences to the old names and moves the id sequences, in one transaction: readers see the
+//! old catalogue, unblocked, until it commits, then the new one. A load interrupted before the
+//! swap leaves the store exactly as it was (staged tables of an interrupted load are dropped by
+//! the next one).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::pin::pin;
 use std::sync::Arc;
 
@@ -29,7 +29,7 @@ use atelier_core::tables::{Batch, Rows, SUMMARY_TABLES, Storage, Table, Value};
 use bytes::BytesMut;
 use deadpool_postgres::{ClientWrapper, Object, Pool};
 use futures_util::TryFutureExt;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
@@ -48,7 +48,8 @@ const QUEUED_BATCHES: usize = 4;
 /// Settings of a staging or validating connection: index builds sort, and the summaries'
 /// statements hash, in memory up to this much (several run at once); a serving deadline does
 /// not apply, since index builds rightly take minutes.
-const LOADING_SETTINGS: &str = "SET maintenance_work_mem = '256MB'; SET work_mem = '128MB'; SET statement_timeout = 0";
+const LOADING_SETTINGS: &str =
+    "SET maintenance_work_mem = '256MB'; SET work_mem = '128MB'; SET statement_timeout = 0";
 
 /// Each primary key and index of the current schema's tables, as the statement that builds it on
 /// the staged table under a staged name, and the statement of the swap that gives it its name.
@@ -68,13 +69,17 @@ const BUILDS: &str = "SELECT t.relname AS table_name, i.indisprimary AS is_prima
     WHERE t.relnamespace = current_schema()::regnamespace AND t.relname = ANY($2)
     ORDER BY i.indisprimary DESC, c.relname";
 
-/// The foreign keys between the loaded tables, as the statements that add them back unchecked
-/// and then check them.
-const FOREIGN_KEYS: &str = "SELECT format('ALTER TABLE %I ADD CONSTRAINT %I %s NOT VALID', t.relname, conname,
-               pg_get_constraintdef(k.oid)) AS add,
-           format('ALTER TABLE %I VALIDATE CONSTRAINT %I', t.relname, conname) AS validate
-    FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
-    WHERE k.contype = 'f' AND k.connamespace = current_schema()::regnamespace AND t.relname = ANY($1)
+/// The foreign keys of the loaded tables, each as the statement that adds it to the staged
+/// child, pointing at the staged parent. (`pg_get_constraintdef` names the parent unqualified,
+/// its schema being the current one; a name that needs quotes would not match, and the swap
+/// would then refuse to drop the old parent: the load fails rather than lose a key.)
+const FOREIGN_KEYS: &str = "SELECT t.relname AS child, p.relname AS parent,
+           format('ALTER TABLE %I ADD CONSTRAINT %I %s', t.relname || $1, conname,
+                  regexp_replace(pg_get_constraintdef(k.oid), 'REFERENCES (\\w+)\\(', 'REFERENCES \\1' || $1 || '(')) AS add
+    FROM pg_constraint k
+    JOIN pg_class t ON t.oid = k.conrelid
+    JOIN pg_class p ON p.oid = k.confrelid
+    WHERE k.contype = 'f' AND k.connamespace = current_schema()::regnamespace AND t.relname = ANY($2)
     ORDER BY t.relname, conname";
 
 /// For each staged table with an identity sequence, the statement giving it the old one's name.
@@ -100,11 +105,13 @@ fn move_sequences() -> String {
     )
 }
 
-/// The statements that build one table's keys and indexes on its staged copy, and those of the
-/// swap that rename them.
+/// The statements that build one table's keys and indexes on its staged copy, those that add
+/// its foreign keys there (with the parent each waits for), and those of the swap that rename
+/// its indexes.
 #[derive(Debug, Clone, Default)]
 struct Builds {
     build: Vec<String>,
+    foreign_keys: Vec<(String, String)>,
     rename: Vec<String>,
 }
 
@@ -173,6 +180,14 @@ pub(crate) struct PgLoader {
     /// Per table, its keys and indexes.
     builds: HashMap<&'static str, Builds>,
     stagers: HashMap<Table, Stager>,
+    /// Stagers told that their table is complete, finishing it.
+    closing: Vec<Staging>,
+    /// The tables told complete: a later row of theirs is refused.
+    done: HashSet<Table>,
+    /// Per table, the signal its stager sends once its staged table is committed (the children
+    /// wait for it before adding their foreign keys), until that stager takes it.
+    signals: HashMap<&'static str, watch::Sender<bool>>,
+    committed: HashMap<&'static str, watch::Receiver<bool>>,
     /// The meta summaries, counted as the rows pass.
     summaries: Summaries,
 }
@@ -200,13 +215,50 @@ impl PgLoader {
             // Renaming a primary key's index renames its constraint too.
             entry.rename.push(row.try_get("rename").map_err(db_error)?);
         }
-        Ok(Box::new(Self { pool, client, builds, stagers: HashMap::new(), summaries: Summaries::default() }))
+        for row in client.query(FOREIGN_KEYS, &[&STAGED, &names]).await.map_err(db_error)? {
+            let child: String = row.try_get("child").map_err(db_error)?;
+            let Some(name) = names.iter().find(|n| **n == child) else { continue };
+            let parent = row.try_get("parent").map_err(db_error)?;
+            builds
+                .entry(name)
+                .or_default()
+                .foreign_keys
+                .push((parent, row.try_get("add").map_err(db_error)?));
+        }
+        let (mut signals, mut committed) = (HashMap::new(), HashMap::new());
+        for name in names {
+            let (signal, receiver) = watch::channel(false);
+            signals.insert(name, signal);
+            committed.insert(name, receiver);
+        }
+        Ok(Box::new(Self {
+            pool,
+            client,
+            builds,
+            stagers: HashMap::new(),
+            closing: Vec::new(),
+            done: HashSet::new(),
+            signals,
+            committed,
+            summaries: Summaries::default(),
+        }))
     }
 
     /// Starts staging table `name` on a connection of its own; `fill` writes its rows.
-    async fn stage(&self, name: &'static str, fill: Fill) -> Result<Staging, StoreError> {
-        let client = Object::take(self.pool.get().await.map_err(pool_error)?);
+    async fn stage(&mut self, name: &'static str, fill: Fill) -> Result<Staging, StoreError> {
+        let signal = self
+            .signals
+            .remove(name)
+            .ok_or_else(|| StoreError::Internal(format!("{name} was staged twice")))?;
         let builds = self.builds.get(name).cloned().unwrap_or_default();
+        let mut parents = Vec::new();
+        for (parent, add) in builds.foreign_keys {
+            let committed = self.committed.get(parent.as_str()).cloned().ok_or_else(|| {
+                StoreError::Internal(format!("{name} points at {parent}, which the load does not replace"))
+            })?;
+            parents.push((parent, committed, add));
+        }
+        let client = Object::take(self.pool.get().await.map_err(pool_error)?);
         Ok(Staging(tokio::spawn(async move {
             let staged = format!("{name}{STAGED}");
             client.batch_execute(LOADING_SETTINGS).await.map_err(db_error)?;
@@ -221,12 +273,22 @@ impl PgLoader {
             for statement in &builds.build {
                 client.batch_execute(statement).await.map_err(db_error)?;
             }
-            client.batch_execute(&format!("ANALYZE {staged}; COMMIT")).await.map_err(db_error)
+            // Each key is checked against its parent's staged rows once they are committed;
+            // the lock this takes on the parent is held until this table commits.
+            for (parent, mut committed, add) in parents {
+                if committed.wait_for(|done| *done).await.is_err() {
+                    return Err(StoreError::Internal(format!("staging {parent} failed")));
+                }
+                client.batch_execute(&add).await.map_err(db_error)?;
+            }
+            client.batch_execute(&format!("ANALYZE {staged}; COMMIT")).await.map_err(db_error)?;
+            let _ = signal.send(true);
+            Ok(())
         })))
     }
 
     /// The swap: old tables out, staged ones in under the old names, in one transaction.
-    fn swap(&self, foreign_keys: &[String], sequences: &[String]) -> String {
+    fn swap(&self, sequences: &[String]) -> String {
         let mut statements = vec!["BEGIN".to_owned()];
         statements.push(format!("DROP TABLE {}", all_tables().collect::<Vec<_>>().join(", ")));
         for name in all_tables() {
@@ -236,7 +298,6 @@ impl PgLoader {
             }
         }
         statements.extend(sequences.iter().cloned());
-        statements.extend(foreign_keys.iter().cloned());
         statements.push(move_sequences());
         statements.push("COMMIT".to_owned());
         statements.join(";\n")
@@ -256,6 +317,12 @@ impl BulkLoader for PgLoader {
             if batch.tables()[table as usize].is_empty() {
                 continue;
             }
+            if self.done.contains(&table) {
+                return Err(StoreError::Internal(format!(
+                    "rows of {} after the table was said to be complete",
+                    table.describe().name
+                )));
+            }
             if !self.stagers.contains_key(&table) {
                 let (batches, queued) = mpsc::channel::<Arc<Batch>>(QUEUED_BATCHES);
                 let task = self.stage(table.describe().name, Fill::Batches(table, queued)).await?;
@@ -273,14 +340,29 @@ impl BulkLoader for PgLoader {
         Ok(())
     }
 
+    async fn table_done(&mut self, table: Table) -> Result<(), StoreError> {
+        if !self.done.insert(table) {
+            return Ok(());
+        }
+        let task = match self.stagers.remove(&table) {
+            // Dropping the sender ends the stager's batches: it builds the table's indexes now.
+            Some(stager) => stager.task,
+            // A file whose every row was rejected: its table is staged empty.
+            None => self.stage(table.describe().name, Fill::Empty).await?,
+        };
+        self.closing.push(task);
+        Ok(())
+    }
+
     async fn finish(mut self: Box<Self>) -> Result<Vec<Phase>, StoreError> {
         let mut phases = Vec::new();
         let summaries = Arc::new(std::mem::take(&mut self.summaries));
-        let mut tasks = Vec::new();
+        let mut tasks = std::mem::take(&mut self.closing);
         // Every table is staged, an empty one too, so the swap replaces them all.
         for table in Table::ALL {
             match self.stagers.remove(&table) {
                 Some(stager) => tasks.push(stager.task),
+                None if self.done.contains(&table) => {}
                 None => tasks.push(self.stage(table.describe().name, Fill::Empty).await?),
             }
         }
@@ -294,13 +376,6 @@ impl BulkLoader for PgLoader {
         })
         .await?;
 
-        let names: Vec<&str> = all_tables().collect();
-        let mut adds = Vec::new();
-        let mut validations = Vec::new();
-        for row in self.client.query(FOREIGN_KEYS, &[&names]).await.map_err(db_error)? {
-            adds.push(row.try_get::<_, String>("add").map_err(db_error)?);
-            validations.push(row.try_get::<_, String>("validate").map_err(db_error)?);
-        }
         // The loaded tables have an `id` identity; the summary tables have no `id` at all.
         let loaded: Vec<&str> = Table::ALL.iter().map(|t| t.describe().name).collect();
         let sequences: Vec<String> = self
@@ -312,35 +387,10 @@ impl BulkLoader for PgLoader {
             .map(|row| row.try_get(0))
             .collect::<Result<_, _>>()
             .map_err(db_error)?;
-        let swap = self.swap(&adds, &sequences);
+        let swap = self.swap(&sequences);
         timed(&mut phases, "swap", self.client.batch_execute(&swap).map_err(db_error)).await?;
-        timed(&mut phases, "validate", validate(&self.pool, validations)).await?;
         Ok(phases)
     }
-}
-
-/// Checks the foreign keys added unchecked, two at a time on connections of their own (each
-/// holds a lock that blocks neither reads nor writes).
-async fn validate(pool: &Pool, statements: Vec<String>) -> Result<(), StoreError> {
-    let queue = Arc::new(std::sync::Mutex::new(statements));
-    let mut workers = Vec::new();
-    for _ in 0..2 {
-        let client = pool.get().await.map_err(pool_error)?;
-        let queue = queue.clone();
-        workers.push(tokio::spawn(async move {
-            client.batch_execute(LOADING_SETTINGS).await.map_err(db_error)?;
-            loop {
-                let next = queue.lock().unwrap_or_else(|p| p.into_inner()).pop();
-                let Some(statement) = next else { break };
-                client.batch_execute(&statement).await.map_err(db_error)?;
-            }
-            client.batch_execute("RESET ALL").await.map_err(db_error)
-        }));
-    }
-    for worker in workers {
-        joined(worker.await)?;
-    }
-    Ok(())
 }
 
 /// A task's result, a panic included.

@@ -51,7 +51,18 @@ async fn the_command_prints_its_figures_as_json_and_writes_an_html_report() {
         move || {
             Command::new(env!("CARGO_BIN_EXE_atelier"))
                 .args(["bench", "--url", &base, "--scenario", "meta,questions", "--ids", "1-4"])
-                .args(["--rate", "100", "--duration", "1s", "--connections", "4", "--json", "--html"])
+                .args([
+                    "--rate",
+                    "100",
+                    "--duration",
+                    "1s",
+                    "--connections",
+                    "4",
+                    "--warmup",
+                    "300ms",
+                    "--json",
+                    "--html",
+                ])
                 .arg(&report)
                 .output()
                 .unwrap()
@@ -77,7 +88,17 @@ async fn the_command_prints_its_figures_as_json_and_writes_an_html_report() {
 fn failures_make_the_exit_status_one_and_bad_words_are_named() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
     let down = Command::new(env!("CARGO_BIN_EXE_atelier"))
-        .args(["bench", "--url", &format!("http://{closed}"), "--rate", "20", "--duration", "200ms"])
+        .args([
+            "bench",
+            "--url",
+            &format!("http://{closed}"),
+            "--rate",
+            "20",
+            "--duration",
+            "200ms",
+            "--warmup",
+            "0s",
+        ])
         .output()
         .unwrap();
     assert_eq!(down.status.code(), Some(1));

@@ -255,6 +255,20 @@ for_each_store! {
         assert_eq!(app.get("/reviews/meta?product_id=99").await.0, 404);
     }
 
+    async fn a_file_whose_every_row_is_rejected_leaves_its_table_empty_and_the_rest_loads(test) {
+        let dir = tempfile::tempdir().unwrap();
+        bad_rows_dir(dir.path());
+        write(dir.path(), "reviews_photos.csv", "id,review_id,url\n2,999,\"https://example.com/orphan.jpg\"\n");
+
+        let report = import(test.store.as_ref(), &options(dir.path(), &dir.path().join("rejects.csv"))).await.unwrap();
+
+        assert_eq!((loaded(&report, Table::ReviewPhotos), loaded(&report, Table::Reviews)), (0, 2));
+        let app = TestApp::spawn(test.store.clone()).await;
+        let (status, list) = app.get("/reviews?product_id=1").await;
+        assert_eq!(status, 200, "{list}");
+        assert_eq!(list["results"][0]["photos"], json!([]));
+    }
+
     async fn a_store_with_data_is_refused_unless_replacing(test) {
         let dir = tempfile::tempdir().unwrap();
         bad_rows_dir(dir.path());

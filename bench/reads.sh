@@ -1,0 +1,39 @@
+#!/bin/bash
+# Reads at their highest sustained rate (p99 within 10 ms, no failures), found by
+# `atelier bench --find-max`, each as a share of GET /health's in the same run: ids drawn
+# uniformly over the whole catalogue with the response cache off, then a hot set of 10
+# products with the cache on. One store per run:
+#   BIN=target/release/atelier STORE=postgres://postgres@127.0.0.1:5432/bench_import \
+#     PRODUCTS=1000000 QUESTIONS=3528273 bench/reads.sh
+set -eu
+STEP=${STEP:-3s}
+PORT=${PORT:-3950}
+url=http://127.0.0.1:$PORT
+serve() {
+  "$BIN" serve --database-url "$STORE" --listen 127.0.0.1:$PORT --cache-bytes "$1" > /tmp/reads_serve.log 2>&1 &
+  pid=$!
+  until curl -sf $url/health > /dev/null; do sleep 0.2; done
+}
+stop() { kill $pid; wait $pid 2> /dev/null || true; }
+highest() {
+  "$BIN" bench --url $url --find-max --rate "${START:-2000}" --duration $STEP --p99 10ms --json "$@" 2>> /tmp/reads_bench.err \
+    | python3 -c 'import json,sys; s=json.load(sys.stdin); b=max([x for x in s["steps"] if x["failed_because"] is None], key=lambda x: x["run"]["target_rate"], default=None); print("%.0f %.2f %.2f %.2f" % ((b["run"]["target_rate"], b["run"]["latency"]["p50_ms"], b["run"]["latency"]["p99_ms"], b["run"]["client_cores"]) if b else (0,0,0,0)))'
+}
+serve 0
+read ceiling p50 p99 cores <<< "$(highest --scenario health)"
+echo "ceiling: GET /health $ceiling/s (p50 $p50 ms, p99 $p99 ms, tester $cores cores)"
+for endpoint in meta reviews questions answers; do
+  ids="--ids 1-$PRODUCTS"
+  [ $endpoint = answers ] && ids="--ids 1-$QUESTIONS"
+  read rate p50 p99 cores <<< "$(highest --scenario $endpoint $ids)"
+  echo "random ids, cache off: $endpoint $rate/s = $(echo "scale=1; 100 * $rate / $ceiling" | bc) % of the ceiling (p50 $p50 ms, p99 $p99 ms)"
+done
+stop
+serve 268435456
+for endpoint in meta reviews questions answers; do
+  ids="--ids 1-$PRODUCTS"
+  [ $endpoint = answers ] && ids="--ids 1-$QUESTIONS"
+  read rate p50 p99 cores <<< "$(START=5000 highest --scenario $endpoint $ids --hot 10)"
+  echo "hot set of 10, cache on: $endpoint $rate/s = $(echo "scale=1; 100 * $rate / $ceiling" | bc) % of the ceiling (p50 $p50 ms, p99 $p99 ms)"
+done
+stop
