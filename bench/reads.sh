@@ -14,26 +14,27 @@ serve() {
   pid=$!
   until curl -sf $url/health > /dev/null; do sleep 0.2; done
 }
-stop() { kill $pid; wait $pid 2> /dev/null || true; }
+stop() { [ -n "${pid:-}" ] && kill $pid && wait $pid 2> /dev/null; pid=; }
+trap stop EXIT
 highest() {
   "$BIN" bench --url $url --find-max --rate "${START:-2000}" --duration $STEP --p99 10ms --json "$@" 2>> /tmp/reads_bench.err \
     | python3 -c 'import json,sys; s=json.load(sys.stdin); b=max([x for x in s["steps"] if x["failed_because"] is None], key=lambda x: x["run"]["target_rate"], default=None); print("%.0f %.2f %.2f %.2f" % ((b["run"]["target_rate"], b["run"]["latency"]["p50_ms"], b["run"]["latency"]["p99_ms"], b["run"]["client_cores"]) if b else (0,0,0,0)))'
 }
+# Every GET, labelled $1, the rest of the arguments passed to the search.
+each_get() {
+  local label=$1; shift
+  for endpoint in meta reviews questions answers; do
+    ids="--ids 1-$PRODUCTS"
+    [ $endpoint = answers ] && ids="--ids 1-$QUESTIONS"
+    read rate p50 p99 cores <<< "$(highest --scenario $endpoint $ids "$@")"
+    echo "$label: $endpoint $rate/s = $(echo "scale=1; 100 * $rate / $ceiling" | bc) % of the ceiling (p50 $p50 ms, p99 $p99 ms)"
+  done
+}
 serve 0
 read ceiling p50 p99 cores <<< "$(highest --scenario health)"
 echo "ceiling: GET /health $ceiling/s (p50 $p50 ms, p99 $p99 ms, tester $cores cores)"
-for endpoint in meta reviews questions answers; do
-  ids="--ids 1-$PRODUCTS"
-  [ $endpoint = answers ] && ids="--ids 1-$QUESTIONS"
-  read rate p50 p99 cores <<< "$(highest --scenario $endpoint $ids)"
-  echo "random ids, cache off: $endpoint $rate/s = $(echo "scale=1; 100 * $rate / $ceiling" | bc) % of the ceiling (p50 $p50 ms, p99 $p99 ms)"
-done
+each_get "random ids, cache off"
 stop
 serve 268435456
-for endpoint in meta reviews questions answers; do
-  ids="--ids 1-$PRODUCTS"
-  [ $endpoint = answers ] && ids="--ids 1-$QUESTIONS"
-  read rate p50 p99 cores <<< "$(START=5000 highest --scenario $endpoint $ids --hot 10)"
-  echo "hot set of 10, cache on: $endpoint $rate/s = $(echo "scale=1; 100 * $rate / $ceiling" | bc) % of the ceiling (p50 $p50 ms, p99 $p99 ms)"
-done
+START=5000 each_get "hot set of 10, cache on" --hot 10
 stop
