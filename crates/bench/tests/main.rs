@@ -209,3 +209,34 @@ async fn a_404_to_a_read_is_an_answer_counted_apart_not_a_failure() {
     assert!(result.is_clean(), "{:?}", result.endpoints);
     assert_eq!(result.endpoints[0].not_found, 10);
 }
+
+#[tokio::test]
+async fn each_find_max_step_draws_other_ids_than_the_steps_before() {
+    // Arrange: a server that notes the product id of every request, step by step.
+    let seen = Arc::new(Mutex::new(vec![Vec::<String>::new()]));
+    let app = Router::new()
+        .route(
+            "/reviews/meta",
+            get(|State(seen): State<Arc<Mutex<Vec<Vec<String>>>>>, query: axum::extract::RawQuery| async move {
+                seen.lock().unwrap().last_mut().unwrap().push(query.0.unwrap_or_default());
+                "{}"
+            }),
+        )
+        .with_state(seen.clone());
+    let target = serve(app).await;
+    let mut plan = plan(target, "meta", 40.0, Duration::from_millis(250), 2);
+    plan.scenario.products = Ids::Uniform(IdRange { low: 1, high: 1_000_000 });
+
+    // Act: an objective no step meets, so the search retries 40/s, then halves, in short steps.
+    let next_step = seen.clone();
+    let search =
+        find_max(&plan, Duration::from_nanos(1), |_| {}, move |_| next_step.lock().unwrap().push(Vec::new()))
+            .await;
+
+    // Assert: the retry of a rate, and every later step, asked for other products.
+    let seen = seen.lock().unwrap();
+    assert!(search.steps.len() >= 4, "{}", atelier_bench::search_table(&search));
+    assert_eq!((seen[0].len(), seen[1].len()), (10, 10), "{seen:?}");
+    assert_ne!(seen[0], seen[1], "the retry repeated the first step's ids");
+    assert_ne!(seen[1][..5], seen[2][..], "the next step repeated the ids of the one before");
+}
