@@ -79,17 +79,20 @@ pub async fn find_max(
     let mut steps = Vec::new();
     let (mut passed, mut failed): (Option<f64>, Option<f64>) = (None, None);
     let mut rate = plan.rate.max(1.0);
+    // Each step draws other ids: the same ids again would find them in every cache that the
+    // steps before had filled (the response cache, the databases' own) and flatter the rate.
+    let at = |rate: f64, steps: &[Step]| Plan {
+        rate,
+        seed: plan.seed.wrapping_add(steps.len() as u64 + 1),
+        ..plan.clone()
+    };
     while steps.len() < MAX_STEPS {
-        // Each step draws other ids: the same ids again would find them in every cache that the
-        // steps before had filled (the response cache, the databases' own) and flatter the rate.
-        let seed = plan.seed.wrapping_add(steps.len() as u64 + 1);
-        let result = run(&Plan { rate, seed, ..plan.clone() }, progress.clone()).await;
+        let result = run(&at(rate, &steps), progress.clone()).await;
         let mut step = Step { failed_because: verdict(&result, objective_p99), run: result };
         on_step(&step);
         if step.failed_because.is_some() && steps.len() + 1 < MAX_STEPS {
             steps.push(step);
-            let seed = plan.seed.wrapping_add(steps.len() as u64 + 1);
-            let again = run(&Plan { rate, seed, ..plan.clone() }, progress.clone()).await;
+            let again = run(&at(rate, &steps), progress.clone()).await;
             step = Step { failed_because: verdict(&again, objective_p99), run: again };
             on_step(&step);
         }

@@ -17,7 +17,7 @@
 //! swap leaves the store exactly as it was (staged tables of an interrupted load are dropped by
 //! the next one).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::pin::pin;
 use std::sync::Arc;
 
@@ -45,15 +45,13 @@ const STAGED: &str = "__load";
 /// Batches waiting for one table's COPY: enough to keep it busy while the reader parses.
 const QUEUED_BATCHES: usize = 4;
 
-/// Settings of a staging or validating connection: index builds sort, and the summaries'
-/// statements hash, in memory up to this much (several run at once); a serving deadline does
-/// not apply, since index builds rightly take minutes.
-const LOADING_SETTINGS: &str =
-    "SET maintenance_work_mem = '256MB'; SET work_mem = '128MB'; SET statement_timeout = 0";
+/// Settings of a staging connection: index builds sort in memory up to this much (several run
+/// at once); a serving deadline does not apply, since index builds rightly take minutes.
+const LOADING_SETTINGS: &str = "SET maintenance_work_mem = '256MB'; SET statement_timeout = 0";
 
 /// Each primary key and index of the current schema's tables, as the statement that builds it on
 /// the staged table under a staged name, and the statement of the swap that gives it its name.
-const BUILDS: &str = "SELECT t.relname AS table_name, i.indisprimary AS is_primary,
+const BUILDS: &str = "SELECT t.relname AS table_name,
         CASE WHEN i.indisprimary THEN
             format('ALTER TABLE %I ADD CONSTRAINT %I %s', t.relname || $1, c.relname || $1,
                    pg_get_constraintdef(k.oid))
@@ -182,10 +180,9 @@ pub(crate) struct PgLoader {
     stagers: HashMap<Table, Stager>,
     /// Stagers told that their table is complete, finishing it.
     closing: Vec<Staging>,
-    /// The tables told complete: a later row of theirs is refused.
-    done: HashSet<Table>,
     /// Per table, the signal its stager sends once its staged table is committed (the children
-    /// wait for it before adding their foreign keys), until that stager takes it.
+    /// wait for it before adding their foreign keys), until that stager takes it: a table whose
+    /// signal is gone and that has no stager was staged and closed, and takes no more rows.
     signals: HashMap<&'static str, watch::Sender<bool>>,
     committed: HashMap<&'static str, watch::Receiver<bool>>,
     /// The meta summaries, counted as the rows pass.
@@ -237,7 +234,6 @@ impl PgLoader {
             builds,
             stagers: HashMap::new(),
             closing: Vec::new(),
-            done: HashSet::new(),
             signals,
             committed,
             summaries: Summaries::default(),
@@ -287,6 +283,17 @@ impl PgLoader {
         })))
     }
 
+    /// Ends the staging of `table`: its stager's batches close (it builds the table's indexes
+    /// now), or a table that never had a row is staged empty. `None` if it was closed already.
+    async fn close(&mut self, table: Table) -> Result<Option<Staging>, StoreError> {
+        let name = table.describe().name;
+        match self.stagers.remove(&table) {
+            Some(stager) => Ok(Some(stager.task)),
+            None if self.signals.contains_key(name) => Ok(Some(self.stage(name, Fill::Empty).await?)),
+            None => Ok(None),
+        }
+    }
+
     /// The swap: old tables out, staged ones in under the old names, in one transaction.
     fn swap(&self, sequences: &[String]) -> String {
         let mut statements = vec!["BEGIN".to_owned()];
@@ -317,13 +324,13 @@ impl BulkLoader for PgLoader {
             if batch.tables()[table as usize].is_empty() {
                 continue;
             }
-            if self.done.contains(&table) {
-                return Err(StoreError::Internal(format!(
-                    "rows of {} after the table was said to be complete",
-                    table.describe().name
-                )));
-            }
             if !self.stagers.contains_key(&table) {
+                if !self.signals.contains_key(table.describe().name) {
+                    return Err(StoreError::Internal(format!(
+                        "rows of {} after the table was said to be complete",
+                        table.describe().name
+                    )));
+                }
                 let (batches, queued) = mpsc::channel::<Arc<Batch>>(QUEUED_BATCHES);
                 let task = self.stage(table.describe().name, Fill::Batches(table, queued)).await?;
                 self.stagers.insert(table, Stager { batches, task });
@@ -341,16 +348,8 @@ impl BulkLoader for PgLoader {
     }
 
     async fn table_done(&mut self, table: Table) -> Result<(), StoreError> {
-        if !self.done.insert(table) {
-            return Ok(());
-        }
-        let task = match self.stagers.remove(&table) {
-            // Dropping the sender ends the stager's batches: it builds the table's indexes now.
-            Some(stager) => stager.task,
-            // A file whose every row was rejected: its table is staged empty.
-            None => self.stage(table.describe().name, Fill::Empty).await?,
-        };
-        self.closing.push(task);
+        let task = self.close(table).await?;
+        self.closing.extend(task);
         Ok(())
     }
 
@@ -360,11 +359,7 @@ impl BulkLoader for PgLoader {
         let mut tasks = std::mem::take(&mut self.closing);
         // Every table is staged, an empty one too, so the swap replaces them all.
         for table in Table::ALL {
-            match self.stagers.remove(&table) {
-                Some(stager) => tasks.push(stager.task),
-                None if self.done.contains(&table) => {}
-                None => tasks.push(self.stage(table.describe().name, Fill::Empty).await?),
-            }
+            tasks.extend(self.close(table).await?);
         }
         tasks.push(self.stage(SUMMARY_TABLES[0], Fill::ReviewMeta(summaries.clone())).await?);
         tasks.push(self.stage(SUMMARY_TABLES[1], Fill::CharacteristicMeta(summaries)).await?);
