@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use atelier_core::StoreError;
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard, OwnedSemaphorePermit, Semaphore};
 
@@ -16,6 +17,13 @@ use crate::db_error;
 const COMMON_PRAGMAS: &str = "PRAGMA cache_size = -65536;
     PRAGMA mmap_size = 1073741824;
     PRAGMA temp_store = MEMORY;";
+
+/// Plans each statement once, whatever its bound values. Without this SQLite plans a statement
+/// whose LIMIT (or other term) is a bound value by that value, and compiles it again whenever a
+/// new one is bound: every cached read would be parsed and planned anew.
+fn plan_once(conn: &Connection) -> rusqlite::Result<()> {
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true).map(|_| ())
+}
 
 /// The read connections and the writer. Cloning shares them.
 #[derive(Clone)]
@@ -38,6 +46,7 @@ impl Pool {
         let common = format!("PRAGMA busy_timeout = {}; {COMMON_PRAGMAS}", busy.as_millis().max(1));
         let (writer, idle) = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
             let writer = Connection::open(&path).map_err(db_error)?;
+            plan_once(&writer).map_err(db_error)?;
             writer
                 .execute_batch(&format!(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; {common}"
@@ -47,6 +56,7 @@ impl Pool {
             let idle = (0..readers)
                 .map(|_| {
                     let conn = Connection::open_with_flags(&path, flags)?;
+                    plan_once(&conn)?;
                     conn.execute_batch(&common)?;
                     Ok(conn)
                 })

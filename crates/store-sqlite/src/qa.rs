@@ -13,7 +13,7 @@ use crate::read::fold;
 /// answer (or one per question without answers), ordered so the rows of a question are
 /// adjacent. The page comes from `questions_product`, the answers from `answers_question`, the
 /// photos from `answer_photos_answer`. No row at all means no such product.
-const QUESTIONS: &str = "SELECT q.id AS question_id, q.body AS question_body, q.date_ms AS question_date, \
+pub(crate) const QUESTIONS: &str = "SELECT q.id AS question_id, q.body AS question_body, q.date_ms AS question_date, \
         q.asker_name AS asker_name, q.helpfulness AS question_helpfulness, \
         a.id AS answer_id, a.body AS answer_body, a.date_ms AS answer_date, \
         a.answerer_name AS answerer_name, a.helpfulness AS answer_helpfulness, \
@@ -38,7 +38,7 @@ pub(crate) fn questions(
 
 /// A page of a visible question's visible answers with their photos, in one statement
 /// (`answers_question`, `answer_photos_answer`). No row means no such visible question.
-const ANSWERS: &str = "SELECT a.id AS answer_id, a.body AS answer_body, a.date_ms AS answer_date, \
+pub(crate) const ANSWERS: &str = "SELECT a.id AS answer_id, a.body AS answer_body, a.date_ms AS answer_date, \
         a.answerer_name AS answerer_name, a.helpfulness AS answer_helpfulness, \
         (SELECT json_group_array(json_array(ph.id, ph.url) ORDER BY ph.id) \
            FROM answer_photos ph WHERE ph.answer_id = a.id) AS photos \

@@ -36,9 +36,9 @@ macro_rules! list_sql {
     };
 }
 
-const LIST_NEWEST: &str = list_sql!("date_ms DESC, id DESC", "r.date_ms DESC, r.id DESC");
-const LIST_HELPFUL: &str = list_sql!("helpfulness DESC, id DESC", "r.helpfulness DESC, r.id DESC");
-const LIST_RELEVANT: &str = list_sql!("relevance DESC, id DESC", "r.relevance DESC, r.id DESC");
+pub(crate) const LIST_NEWEST: &str = list_sql!("date_ms DESC, id DESC", "r.date_ms DESC, r.id DESC");
+pub(crate) const LIST_HELPFUL: &str = list_sql!("helpfulness DESC, id DESC", "r.helpfulness DESC, r.id DESC");
+pub(crate) const LIST_RELEVANT: &str = list_sql!("relevance DESC, id DESC", "r.relevance DESC, r.id DESC");
 
 pub(crate) fn list(
     conn: &Connection,
@@ -58,7 +58,7 @@ pub(crate) fn list(
 /// Meta in one statement: the summary row (primary key), the product's characteristics
 /// (`characteristics_product`) and their totals (primary key). No row at all means no such
 /// product.
-const META: &str = "SELECT m.rating_1 AS rating_1, m.rating_2 AS rating_2, m.rating_3 AS rating_3, \
+pub(crate) const META: &str = "SELECT m.rating_1 AS rating_1, m.rating_2 AS rating_2, m.rating_3 AS rating_3, \
         m.rating_4 AS rating_4, m.rating_5 AS rating_5, m.recommended_false AS recommended_false, \
         m.recommended_true AS recommended_true, c.id AS characteristic_id, c.name AS characteristic_name, \
         cm.rating_sum AS rating_sum, cm.rating_count AS rating_count \
