@@ -3,13 +3,15 @@
 # to its highest sustained rate (p99 within 10 ms), then run at 70 % of that for DURATION with
 # the cache on, the server's memory sampled every 30 s (resident, anonymous, file-backed):
 #   BIN=target/release/atelier STORE=postgres://postgres@127.0.0.1:5432/bench_import [SHARE=70] \
-#     PRODUCTS=1000000 QUESTIONS=3528273 DURATION=10m bench/mixed.sh
+#     [CACHE=268435456] PRODUCTS=1000000 QUESTIONS=3528273 DURATION=10m bench/mixed.sh
+# CACHE is the response cache's bound in bytes (the default's); a small one fills within the
+# first minutes, so memory beyond it can be seen to stay flat.
 set -eu
 PORT=${PORT:-3951}
 url=http://127.0.0.1:$PORT
 MIX=meta=30,reviews=30,questions=25,answers=10,write=5
 ids="--ids 1-$PRODUCTS --question-ids 1-$QUESTIONS"
-"$BIN" serve --database-url "$STORE" --listen 127.0.0.1:$PORT > /tmp/mixed_serve.log 2>&1 &
+"$BIN" serve --database-url "$STORE" --listen 127.0.0.1:$PORT --cache-bytes "${CACHE:-268435456}" > /tmp/mixed_serve.log 2>&1 &
 pid=$!
 trap 'kill $pid; wait $pid 2> /dev/null' EXIT
 until curl -sf $url/health > /dev/null; do sleep 0.2; done
