@@ -310,6 +310,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_read_is_planned_once_for_all_the_values_bound_to_it() {
+        // The plans are only visible on the store's own connection, so the test lives here and
+        // makes its own schema (the testkit depends on this crate).
         let admin = std::env::var("ATELIER_TEST_DATABASE_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
         let (client, connection) = tokio_postgres::connect(&admin, NoTls).await.unwrap_or_else(|e| {
