@@ -158,6 +158,10 @@ mod tests {
 
     use super::*;
 
+    fn value(conn: &Connection, sql: &str) -> Result<i64, StoreError> {
+        conn.query_row(sql, [], |row| row.get(0)).map_err(db_error)
+    }
+
     #[tokio::test]
     async fn reads_cancelled_mid_flight_do_not_lose_connections() {
         let dir = tempfile::tempdir().unwrap();
@@ -172,11 +176,7 @@ mod tests {
             assert!(tokio::time::timeout(Duration::from_millis(1), slow).await.is_err());
         }
         for _ in 0..10 {
-            let value: i64 = pool
-                .read(|conn| conn.query_row("SELECT 7", [], |row| row.get(0)).map_err(db_error))
-                .await
-                .unwrap();
-            assert_eq!(value, 7);
+            assert_eq!(pool.read(|conn| value(conn, "SELECT 7")).await.unwrap(), 7);
         }
     }
 
@@ -184,18 +184,16 @@ mod tests {
     async fn no_connection_maps_the_file_into_resident_memory() {
         let dir = tempfile::tempdir().unwrap();
         let pool = Pool::open(dir.path().join("pool.db"), 2, Duration::from_secs(5)).await.unwrap();
-        for _ in 0..2 {
-            let mapped: i64 = pool
-                .read(|conn| conn.query_row("PRAGMA mmap_size", [], |row| row.get(0)).map_err(db_error))
-                .await
-                .unwrap();
-            assert_eq!(mapped, 0);
-        }
-        let mapped: i64 = pool
-            .write(|conn| conn.query_row("PRAGMA mmap_size", [], |row| row.get(0)).map_err(db_error))
-            .await
-            .unwrap();
-        assert_eq!(mapped, 0);
+        // Both readers at once (each holds its connection a moment), then the writer.
+        let reader = || {
+            pool.read(|conn| {
+                std::thread::sleep(Duration::from_millis(20));
+                value(conn, "PRAGMA mmap_size")
+            })
+        };
+        let (first, second) = tokio::join!(reader(), reader());
+        let writer = pool.write(|conn| value(conn, "PRAGMA mmap_size")).await;
+        assert_eq!([first.unwrap(), second.unwrap(), writer.unwrap()], [0, 0, 0]);
     }
 
     #[tokio::test]
@@ -207,11 +205,7 @@ mod tests {
             assert!(matches!(failed, Err(StoreError::Internal(_))), "{failed:?}");
         }
         for _ in 0..4 {
-            let value: i64 = pool
-                .read(|conn| conn.query_row("SELECT 7", [], |row| row.get(0)).map_err(db_error))
-                .await
-                .unwrap();
-            assert_eq!(value, 7);
+            assert_eq!(pool.read(|conn| value(conn, "SELECT 7")).await.unwrap(), 7);
         }
     }
 }
