@@ -96,9 +96,10 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
     let (output, html, clean) = tokio::task::spawn_blocking(move || {
         runtime.block_on(async move {
             if !warmup.is_zero() {
-                // Other ids than the measured run's, so it warms the server, not the answers.
-                let seed = plan.seed ^ 0x5eed;
-                atelier_bench::run(&Plan { duration: warmup, seed, ..plan.clone() }, |_| {}).await;
+                // Other ids than the measured runs' (which are draws 0, 1, 2...), so it warms
+                // the server, not the answers.
+                let warm = Plan { duration: warmup, ..plan.redrawn(u64::MAX, plan.rate) };
+                atelier_bench::run(&warm, |_| {}).await;
             }
             if find_max {
                 let search = atelier_bench::find_max(&plan, p99, show_progress, |step| {

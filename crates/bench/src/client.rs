@@ -81,7 +81,8 @@ impl Connection {
         }
     }
 
-    /// Sends one request and reads the whole response body; a 2xx status is success.
+    /// Sends one request and reads the whole response body: a 2xx status, or a 404 to a read,
+    /// is an [`Answer`]; anything else a [`Failure`].
     pub(crate) async fn send(&mut self, path: &str, body: Option<String>) -> Result<Answer, Failure> {
         match tokio::time::timeout(self.timeout, self.exchange(path, body)).await {
             Ok(Ok(answer)) => Ok(answer),

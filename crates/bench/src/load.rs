@@ -38,6 +38,15 @@ pub struct Plan {
     pub seed: u64,
 }
 
+impl Plan {
+    /// The same plan at `rate` drawing other ids, the `n`th of a series of such runs (each
+    /// step of a search, a warm-up): a run that sent the ids an earlier one sent would find
+    /// them in every cache that run filled (the response cache, the databases' own).
+    pub fn redrawn(&self, n: u64, rate: f64) -> Plan {
+        Plan { rate, seed: self.seed.wrapping_add(n), ..self.clone() }
+    }
+}
+
 /// What the live progress line shows, once a second.
 #[derive(Debug, Clone, Copy)]
 pub struct Progress {

@@ -79,13 +79,8 @@ pub async fn find_max(
     let mut steps = Vec::new();
     let (mut passed, mut failed): (Option<f64>, Option<f64>) = (None, None);
     let mut rate = plan.rate.max(1.0);
-    // Each step draws other ids: the same ids again would find them in every cache that the
-    // steps before had filled (the response cache, the databases' own) and flatter the rate.
-    let at = |rate: f64, steps: &[Step]| Plan {
-        rate,
-        seed: plan.seed.wrapping_add(steps.len() as u64 + 1),
-        ..plan.clone()
-    };
+    // Each step draws other ids than the steps before, which would flatter it.
+    let at = |rate: f64, steps: &[Step]| plan.redrawn(steps.len() as u64 + 1, rate);
     while steps.len() < MAX_STEPS {
         let result = run(&at(rate, &steps), progress.clone()).await;
         let mut step = Step { failed_because: verdict(&result, objective_p99), run: result };

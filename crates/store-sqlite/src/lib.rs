@@ -223,4 +223,20 @@ mod tests {
             .unwrap();
         assert!(compiled_again.iter().all(|(_, n)| *n == 0), "{compiled_again:#?}");
     }
+
+    #[tokio::test]
+    async fn after_a_bulk_load_the_writer_serves_with_the_pools_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("store.db"), 1).await.unwrap();
+        let settings = |conn: &mut rusqlite::Connection| -> Result<[i64; 3], StoreError> {
+            let value = |sql: &str| conn.query_row(sql, [], |row| row.get(0)).map_err(db_error);
+            Ok([value("PRAGMA mmap_size")?, value("PRAGMA cache_size")?, value("PRAGMA foreign_keys")?])
+        };
+        let before = store.pool.write(settings).await.unwrap();
+
+        store.bulk_loader(false).await.unwrap().finish().await.unwrap();
+
+        assert_eq!(store.pool.write(settings).await.unwrap(), before);
+        assert_eq!(before[0], 0, "the writer maps the file");
+    }
 }

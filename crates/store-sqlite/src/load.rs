@@ -12,7 +12,7 @@ use rusqlite::{Connection, ToSql};
 use tokio::sync::OwnedMutexGuard;
 
 use crate::db_error;
-use crate::pool::Pool;
+use crate::pool::{COMMON_PRAGMAS, Pool, WRITER_PRAGMAS};
 
 /// Whether no product exists.
 const IS_EMPTY: &str = "SELECT NOT EXISTS (SELECT 1 FROM products)";
@@ -33,14 +33,10 @@ const LOADING_PRAGMAS: &str = "PRAGMA foreign_keys = OFF;
     PRAGMA threads = 2;
     PRAGMA analysis_limit = 1000;";
 
-/// The writer's usual settings (see `pool.rs`).
-const SERVING_PRAGMAS: &str = "PRAGMA foreign_keys = ON;
-    PRAGMA cache_size = -65536;
-    PRAGMA mmap_size = 1073741824;
-    PRAGMA temp_store = MEMORY;
-    PRAGMA wal_autocheckpoint = 1000;
-    PRAGMA threads = 0;
-    PRAGMA analysis_limit = 0;";
+/// The writer's usual settings, as the pool opened it.
+fn serving_pragmas() -> String {
+    format!("{WRITER_PRAGMAS} {COMMON_PRAGMAS}")
+}
 
 /// The secondary indexes, by name and by the statement that recreates them exactly as the
 /// migrations made them: the load drops them before inserting and recreates them in `finish`.
@@ -116,7 +112,7 @@ impl Drop for SqliteLoader {
         };
         let restore = move || {
             let _ = writer.execute_batch("ROLLBACK");
-            let _ = writer.execute_batch(SERVING_PRAGMAS);
+            let _ = writer.execute_batch(&serving_pragmas());
             // The writer goes back to the pool when the guard drops, here, after the rollback.
         };
         // The rollback of a large load takes a while: on the blocking pool, not on the async
@@ -161,7 +157,7 @@ impl BulkLoader for SqliteLoader {
             .await?;
         let commit = self.run(|conn| {
             conn.execute_batch("COMMIT").map_err(db_error)?;
-            conn.execute_batch(SERVING_PRAGMAS).map_err(db_error)?;
+            conn.execute_batch(&serving_pragmas()).map_err(db_error)?;
             // Fold the load's WAL back into the database file now rather than on a later write.
             conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").map_err(db_error)
         });

@@ -21,9 +21,17 @@ use crate::db_error;
 /// Pages are read from the kernel's cache instead, into a page cache of 16 MiB per connection,
 /// so resident memory is what the process holds. Measured at 1 million products: meta 21 %
 /// slower than with the mapping, the lists within the noise (`BENCHMARKS.md`).
-const COMMON_PRAGMAS: &str = "PRAGMA cache_size = -16384;
+pub(crate) const COMMON_PRAGMAS: &str = "PRAGMA cache_size = -16384;
     PRAGMA mmap_size = 0;
     PRAGMA temp_store = MEMORY;";
+
+/// The writer's own settings, beside the common ones (a bulk load changes both for its length
+/// and then puts these back): foreign keys checked, the WAL folded back every 1,000 pages, no
+/// sorter threads, `ANALYZE` reading whole indexes.
+pub(crate) const WRITER_PRAGMAS: &str = "PRAGMA foreign_keys = ON;
+    PRAGMA wal_autocheckpoint = 1000;
+    PRAGMA threads = 0;
+    PRAGMA analysis_limit = 0;";
 
 /// Plans each statement once, whatever its bound values. Without this SQLite plans a statement
 /// whose LIMIT (or other term) is a bound value by that value, and compiles it again whenever a
@@ -56,7 +64,7 @@ impl Pool {
             plan_once(&writer).map_err(db_error)?;
             writer
                 .execute_batch(&format!(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; {common}"
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; {WRITER_PRAGMAS} {common}"
                 ))
                 .map_err(db_error)?;
             let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
