@@ -5,12 +5,14 @@
 #   BIN=target/release/atelier STORE=postgres://postgres@127.0.0.1:5432/bench_import [SHARE=70] \
 #     [CACHE=268435456] PRODUCTS=1000000 QUESTIONS=3528273 DURATION=10m bench/mixed.sh
 # CACHE is the response cache's bound in bytes (the default's); a small one fills within the
-# first minutes, so memory beyond it can be seen to stay flat.
+# first minutes, so memory beyond it can be seen to stay flat. The store is read into the page
+# cache first (bench/prewarm.sh).
 set -eu
 PORT=${PORT:-3951}
 url=http://127.0.0.1:$PORT
 MIX=meta=30,reviews=30,questions=25,answers=10,write=5
 ids="--ids 1-$PRODUCTS --question-ids 1-$QUESTIONS"
+STORE=$STORE "$(dirname "$0")/prewarm.sh"
 "$BIN" serve --database-url "$STORE" --listen 127.0.0.1:$PORT --cache-bytes "${CACHE:-268435456}" > /tmp/mixed_serve.log 2>&1 &
 pid=$!
 trap 'kill $pid; wait $pid 2> /dev/null' EXIT

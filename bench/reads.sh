@@ -2,7 +2,8 @@
 # Reads at their highest sustained rate (p99 within 10 ms, no failures), found by
 # `atelier bench --find-max`, each as a share of GET /health's in the same run: ids drawn
 # uniformly over the whole catalogue with the response cache off, then a hot set of 10
-# products with the cache on. One store per run:
+# products with the cache on. The store is read into the page cache first (bench/prewarm.sh).
+# One store per run:
 #   BIN=target/release/atelier STORE=postgres://postgres@127.0.0.1:5432/bench_import \
 #     PRODUCTS=1000000 QUESTIONS=3528273 bench/reads.sh
 set -eu
@@ -30,6 +31,7 @@ each_get() {
     echo "$label: $endpoint $rate/s = $(echo "scale=1; 100 * $rate / $ceiling" | bc) % of the ceiling (p50 $p50 ms, p99 $p99 ms)"
   done
 }
+STORE=$STORE "$(dirname "$0")/prewarm.sh"
 serve 0
 read ceiling p50 p99 cores <<< "$(highest --scenario health)"
 echo "ceiling: GET /health $ceiling/s (p50 $p50 ms, p99 $p99 ms, tester $cores cores)"
