@@ -34,6 +34,14 @@ impl<const N: usize> Counters<N> {
         }
     }
 
+    /// The counters of `id`: zeros if nothing was added to them.
+    fn get(&self, id: i64) -> [u64; N] {
+        match usize::try_from(id) {
+            Ok(index) if id < DENSE_IDS => self.dense.get(index).copied().unwrap_or([0; N]),
+            _ => self.sparse.get(&id).copied().unwrap_or([0; N]),
+        }
+    }
+
     /// Every id whose counters something was added to (`counted` says which), in id order
     /// for the dense part.
     fn rows(&self, counted: fn(&[u64; N]) -> bool) -> impl Iterator<Item = (i64, [u64; N])> + '_ {
@@ -92,6 +100,16 @@ impl Summaries {
         self.products.rows(|c| c[5] + c[6] > 0)
     }
 
+    /// One product's counts, zeros for a product without reviews.
+    pub fn product(&self, id: i64) -> ReviewCounts {
+        self.products.get(id)
+    }
+
+    /// One characteristic's `[sum, count]`, zeros for one without ratings.
+    pub fn characteristic(&self, id: i64) -> CharacteristicCounts {
+        self.characteristics.get(id)
+    }
+
     /// `(characteristic id, [sum, count])` of every characteristic with a rating.
     pub fn characteristic_meta(&self) -> impl Iterator<Item = (i64, CharacteristicCounts)> + '_ {
         self.characteristics.rows(|c| c[1] > 0)
@@ -114,6 +132,18 @@ mod tests {
         summaries.add(&Batch { reviews: vec![review(2, 5, true), review(7, 3, false)], ..Batch::default() });
         let rows: Vec<_> = summaries.review_meta().collect();
         assert_eq!(rows, [(2, [1, 0, 0, 0, 2, 1, 2]), (7, [0, 0, 1, 0, 0, 1, 0])]);
+    }
+
+    #[test]
+    fn counts_are_looked_up_by_id_and_zero_for_an_id_never_counted() {
+        let mut summaries = Summaries::default();
+        summaries
+            .add(&Batch { reviews: vec![review(3, 2, true), review(1 << 40, 5, false)], ..Batch::default() });
+        assert_eq!(summaries.product(3), [0, 1, 0, 0, 0, 0, 1]);
+        assert_eq!(summaries.product(1 << 40), [0, 0, 0, 0, 1, 1, 0]);
+        assert_eq!(summaries.product(4), [0; 7]);
+        assert_eq!(summaries.product((1 << 40) + 1), [0; 7]);
+        assert_eq!(summaries.characteristic(3), [0, 0]);
     }
 
     #[test]

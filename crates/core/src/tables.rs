@@ -131,9 +131,6 @@ impl Description {
     }
 }
 
-/// The summary tables, computed from the loaded ones at the end of a load rather than loaded.
-pub const SUMMARY_TABLES: [&str; 2] = ["review_meta", "characteristic_meta"];
-
 /// One value of a row, borrowed from it: what the CSV writer and the loaders' statements take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Value<'r> {

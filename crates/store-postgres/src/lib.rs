@@ -308,27 +308,44 @@ impl Store for PgStore {
 mod tests {
     use super::*;
 
+    /// A schema of the test's own on the test server, dropped by [`Schema::drop_now`]: these tests
+    /// look at the store's own connection or its migrations, so they live here (the testkit
+    /// depends on this crate).
+    struct Schema {
+        admin: tokio_postgres::Client,
+        name: String,
+        url: String,
+    }
+
+    impl Schema {
+        async fn create(name: &str) -> Self {
+            let admin_url = std::env::var("ATELIER_TEST_DATABASE_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+            let (admin, connection) = tokio_postgres::connect(&admin_url, NoTls).await.unwrap_or_else(|e| {
+                panic!("PostgreSQL is required for this test and is not reachable at {admin_url}: {e}")
+            });
+            tokio::spawn(connection);
+            let name = format!("atelier_{name}_{}", std::process::id());
+            admin
+                .batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}"))
+                .await
+                .unwrap();
+            let separator = if admin_url.contains('?') { '&' } else { '?' };
+            let url = format!("{admin_url}{separator}options=-csearch_path%3D{name}");
+            Self { admin, name, url }
+        }
+
+        async fn drop_now(self) {
+            self.admin.batch_execute(&format!("DROP SCHEMA {} CASCADE", self.name)).await.unwrap();
+        }
+    }
+
     #[tokio::test]
     async fn a_read_is_planned_once_for_all_the_values_bound_to_it() {
-        // The plans are only visible on the store's own connection, so the test lives here and
-        // makes its own schema (the testkit depends on this crate).
-        let admin = std::env::var("ATELIER_TEST_DATABASE_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-        let (client, connection) = tokio_postgres::connect(&admin, NoTls).await.unwrap_or_else(|e| {
-            panic!("PostgreSQL is required for this test and is not reachable at {admin}: {e}")
-        });
-        tokio::spawn(connection);
-        let schema = format!("atelier_plans_{}", std::process::id());
-        client
-            .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"))
-            .await
-            .unwrap();
-        let separator = if admin.contains('?') { '&' } else { '?' };
-        let url = format!("{admin}{separator}options=-csearch_path%3D{schema}");
-
+        let schema = Schema::create("plans").await;
         // One connection, so every read prepares its statement on it; more executions than the
         // five with bound values after which PostgreSQL may settle on a generic plan.
-        let store = PgStore::connect(&url, 1).unwrap();
+        let store = PgStore::connect(&schema.url, 1).unwrap();
         store.migrate().await.unwrap();
         for n in 1..=8 {
             let (product, page) = (ProductId::new_unchecked(n), PageRequest::new(n, n).unwrap());
@@ -350,9 +367,99 @@ mod tests {
             .map(|row| (row.get(0), row.get(1)))
             .collect();
         drop(store);
-        client.batch_execute(&format!("DROP SCHEMA {schema} CASCADE")).await.unwrap();
+        schema.drop_now().await;
         assert!(planned.len() >= 6, "{planned:#?}");
         assert!(planned.iter().all(|(_, custom)| *custom == 0), "planned at each execution: {planned:#?}");
+    }
+
+    #[tokio::test]
+    async fn meta_reads_one_row_of_one_table_by_its_primary_key() {
+        let schema = Schema::create("meta_plan").await;
+        let store = PgStore::connect(&schema.url, 1).unwrap();
+        store.migrate().await.unwrap();
+        let client = store.client().await.unwrap();
+        client
+            .batch_execute(&format!(
+                "SET plan_cache_mode = force_generic_plan; PREPARE meta(bigint) AS {}",
+                reviews::META
+            ))
+            .await
+            .unwrap();
+        // The simple protocol answers in text, whatever the column's type (here json).
+        let explained = client.simple_query("EXPLAIN (FORMAT JSON) EXECUTE meta(1)").await.unwrap();
+        let text = explained
+            .iter()
+            .find_map(|message| match message {
+                tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0).map(str::to_owned),
+                _ => None,
+            })
+            .expect("EXPLAIN answers one row");
+        let plan: serde_json::Value = serde_json::from_str(&text).unwrap();
+        drop(client);
+        drop(store);
+        schema.drop_now().await;
+        // Every relation and index the plan reads, wherever it sits in the tree.
+        fn read(node: &serde_json::Value, found: &mut Vec<String>) {
+            for key in ["Relation Name", "Index Name"] {
+                if let Some(name) = node.get(key).and_then(|name| name.as_str()) {
+                    found.push(name.to_owned());
+                }
+            }
+            for child in node.get("Plans").and_then(|plans| plans.as_array()).into_iter().flatten() {
+                read(child, found);
+            }
+        }
+        let mut found = Vec::new();
+        read(&plan[0]["Plan"], &mut found);
+        assert_eq!(found, ["review_meta", "review_meta_pkey"], "{plan:#}");
+    }
+
+    #[tokio::test]
+    async fn migrating_meta_into_one_row_per_product_keeps_every_products_meta() {
+        let schema = Schema::create("meta_upgrade").await;
+        let store = PgStore::connect(&schema.url, 1).unwrap();
+        {
+            // A catalogue in the shape before V3: totals in characteristic_meta, a meta row only
+            // for a product with reviews.
+            let mut client = store.client().await.unwrap();
+            let before = migrations::migrations::runner().set_target(refinery::Target::Version(2));
+            before.run_async(&mut **client).await.unwrap();
+            client
+                .batch_execute(
+                    "INSERT INTO products (id, name, slogan, description, category, default_price) \
+                     VALUES (1, 'a', '', '', '', '1'), (2, 'b', '', '', '', '2'), (3, 'c', '', '', '', '3');
+                     INSERT INTO characteristics (id, product_id, name) \
+                     VALUES (11, 1, 'Length'), (10, 1, 'Fit'), (12, 2, 'Comfort');
+                     INSERT INTO review_meta (product_id, rating_2, rating_5, recommended_false, recommended_true) \
+                     VALUES (1, 1, 2, 1, 2);
+                     INSERT INTO characteristic_meta (characteristic_id, rating_sum, rating_count) VALUES (11, 7, 3);",
+                )
+                .await
+                .unwrap();
+        }
+        store.migrate().await.unwrap();
+        let meta = |id| store.review_meta(ProductId::new_unchecked(id));
+        let summary =
+            |id, name: &str, rating_sum, rating_count| atelier_core::records::CharacteristicSummary {
+                id: atelier_core::CharacteristicId::new_unchecked(id),
+                name: name.to_owned(),
+                rating_sum,
+                rating_count,
+            };
+        let (first, second, third, unknown) = (meta(1).await, meta(2).await, meta(3).await, meta(4).await);
+        drop(store);
+        schema.drop_now().await;
+        let expected = ReviewMeta {
+            ratings: [0, 1, 0, 0, 2],
+            recommended_false: 1,
+            recommended_true: 2,
+            characteristics: vec![summary(10, "Fit", 0, 0), summary(11, "Length", 7, 3)],
+        };
+        assert_eq!(first.unwrap(), expected);
+        let comfort = vec![summary(12, "Comfort", 0, 0)];
+        assert_eq!(second.unwrap(), ReviewMeta { characteristics: comfort, ..ReviewMeta::default() });
+        assert_eq!(third.unwrap(), ReviewMeta::default());
+        assert!(matches!(unknown, Err(StoreError::NotFound("product"))), "{unknown:?}");
     }
 
     #[test]

@@ -8,8 +8,8 @@
 //! no hint-bit rewrite of every page on first read, which cost a minute on 44 million rows),
 //! given its primary key and indexes (sorted once, not maintained row by row) as soon as its
 //! last row is in, its foreign keys to its parents' staged tables (checked once the parents
-//! are committed), analyzed and committed. The summaries, counted as the rows pass, are staged
-//! the same way at the end.
+//! are committed), analyzed and committed. The meta rows, one per product with its counts and
+//! characteristics, collected as the rows pass, are staged the same way at the end.
 //!
 //! The swap drops the old tables, renames the staged ones with their indexes, keys and
 //! sequences to the old names and moves the id sequences, in one transaction: readers see the
@@ -24,8 +24,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use atelier_core::StoreError;
 use atelier_core::load::{BulkLoader, Phase, timed};
-use atelier_core::summary::{CHARACTERISTIC_META_COLUMNS, REVIEW_META_COLUMNS, Summaries};
-use atelier_core::tables::{Batch, Rows, SUMMARY_TABLES, Storage, Table, Value};
+use atelier_core::summary::{REVIEW_META_COLUMNS, Summaries};
+use atelier_core::tables::{Batch, Rows, Storage, Table, Value};
 use bytes::BytesMut;
 use deadpool_postgres::{ClientWrapper, Object, Pool};
 use futures_util::TryFutureExt;
@@ -38,6 +38,14 @@ use crate::{db_error, pool_error};
 
 /// Whether no product exists.
 const IS_EMPTY: &str = "SELECT NOT EXISTS (SELECT 1 FROM products)";
+
+/// The summary tables, built from the loaded rows rather than loaded: one meta row per product
+/// (migration V3).
+const SUMMARY_TABLES: [&str; 1] = ["review_meta"];
+
+/// The columns of a meta row after its counts (`REVIEW_META_COLUMNS`): the product's
+/// characteristics, ids ascending.
+const META_ARRAYS: [&str; 4] = ["characteristic_ids", "characteristic_names", "rating_sums", "rating_counts"];
 
 /// What a staged table's name ends with.
 const STAGED: &str = "__load";
@@ -139,10 +147,8 @@ impl Drop for Staging {
 enum Fill {
     /// The table's rows of each batch, as they arrive.
     Batches(Table, mpsc::Receiver<Arc<Batch>>),
-    /// The product summaries.
-    ReviewMeta(Arc<Summaries>),
-    /// The characteristic summaries.
-    CharacteristicMeta(Arc<Summaries>),
+    /// Every product's meta row.
+    ReviewMeta(Box<(Summaries, Catalogue)>),
     /// Nothing: the load had no row for the table.
     Empty,
 }
@@ -156,13 +162,9 @@ impl Fill {
                 }
                 Ok(())
             }
-            Fill::ReviewMeta(summaries) => {
-                let rows: Vec<(i64, [u64; 7])> = summaries.review_meta().collect();
-                copy_counts(client, staged, &REVIEW_META_COLUMNS, &rows).await
-            }
-            Fill::CharacteristicMeta(summaries) => {
-                let rows: Vec<(i64, [u64; 2])> = summaries.characteristic_meta().collect();
-                copy_counts(client, staged, &CHARACTERISTIC_META_COLUMNS, &rows).await
+            Fill::ReviewMeta(meta) => {
+                let (summaries, catalogue) = *meta;
+                copy_meta(client, staged, &summaries, catalogue).await
             }
             Fill::Empty => Ok(()),
         }
@@ -187,6 +189,37 @@ pub(crate) struct PgLoader {
     committed: HashMap<&'static str, watch::Receiver<bool>>,
     /// The meta summaries, counted as the rows pass.
     summaries: Summaries,
+    /// The products and characteristics the meta rows list, collected as the rows pass.
+    catalogue: Catalogue,
+}
+
+/// Every loaded product, and every loaded characteristic as `(product, id, name)` with its name
+/// kept once per distinct name (a catalogue has a handful: Fit, Length, ...), so 3.3 million
+/// characteristics take 24 bytes each rather than a string each.
+#[derive(Debug, Default)]
+struct Catalogue {
+    products: Vec<i64>,
+    characteristics: Vec<(i64, i64, usize)>,
+    names: Vec<String>,
+    numbered: HashMap<String, usize>,
+}
+
+impl Catalogue {
+    fn add(&mut self, batch: &Batch) {
+        self.products.extend(batch.products.iter().map(|product| product.id));
+        for characteristic in &batch.characteristics {
+            let name = match self.numbered.get(&characteristic.name) {
+                Some(&number) => number,
+                None => {
+                    let number = self.names.len();
+                    self.names.push(characteristic.name.clone());
+                    self.numbered.insert(characteristic.name.clone(), number);
+                    number
+                }
+            };
+            self.characteristics.push((characteristic.product_id, characteristic.id, name));
+        }
+    }
 }
 
 impl PgLoader {
@@ -237,6 +270,7 @@ impl PgLoader {
             signals,
             committed,
             summaries: Summaries::default(),
+            catalogue: Catalogue::default(),
         }))
     }
 
@@ -319,6 +353,7 @@ pub(crate) async fn is_empty(client: &tokio_postgres::Client) -> Result<bool, St
 impl BulkLoader for PgLoader {
     async fn load(&mut self, batch: Batch) -> Result<(), StoreError> {
         self.summaries.add(&batch);
+        self.catalogue.add(&batch);
         let batch = Arc::new(batch);
         for table in Table::ALL {
             if batch.tables()[table as usize].is_empty() {
@@ -355,14 +390,13 @@ impl BulkLoader for PgLoader {
 
     async fn finish(mut self: Box<Self>) -> Result<Vec<Phase>, StoreError> {
         let mut phases = Vec::new();
-        let summaries = Arc::new(std::mem::take(&mut self.summaries));
+        let meta = Box::new((std::mem::take(&mut self.summaries), std::mem::take(&mut self.catalogue)));
         let mut tasks = std::mem::take(&mut self.closing);
         // Every table is staged, an empty one too, so the swap replaces them all.
         for table in Table::ALL {
             tasks.extend(self.close(table).await?);
         }
-        tasks.push(self.stage(SUMMARY_TABLES[0], Fill::ReviewMeta(summaries.clone())).await?);
-        tasks.push(self.stage(SUMMARY_TABLES[1], Fill::CharacteristicMeta(summaries)).await?);
+        tasks.push(self.stage(SUMMARY_TABLES[0], Fill::ReviewMeta(meta)).await?);
         timed(&mut phases, "tables", async {
             for task in tasks {
                 task.done().await?;
@@ -417,25 +451,43 @@ async fn copy_rows(client: &tokio_postgres::Client, staged: &str, rows: &dyn Row
     Ok(())
 }
 
-/// COPYs `(id, counts)` rows into `table`, every column a `bigint`.
-async fn copy_counts<const N: usize>(
+/// COPYs one meta row per product into `table`: its counts, then its characteristics in id
+/// order with each one's rating sum and count.
+async fn copy_meta(
     client: &tokio_postgres::Client,
     table: &str,
-    columns: &[&str],
-    rows: &[(i64, [u64; N])],
+    summaries: &Summaries,
+    mut catalogue: Catalogue,
 ) -> Result<(), StoreError> {
+    let columns: Vec<&str> = REVIEW_META_COLUMNS.iter().chain(&META_ARRAYS).copied().collect();
     let sink = client
         .copy_in(&format!("COPY {table} ({}) FROM STDIN (FORMAT binary, FREEZE)", columns.join(", ")))
         .await
         .map_err(db_error)?;
-    let types = vec![Type::INT8; columns.len()];
+    let mut types = vec![Type::INT8; REVIEW_META_COLUMNS.len()];
+    types.extend([Type::INT8_ARRAY, Type::TEXT_ARRAY, Type::INT8_ARRAY, Type::INT8_ARRAY]);
     let mut writer = pin!(BinaryCopyInWriter::new(sink, &types));
-    let mut values: Vec<i64> = Vec::with_capacity(columns.len());
-    for (id, counts) in rows {
-        values.clear();
-        values.push(*id);
-        values.extend(counts.iter().map(|&count| count as i64));
-        writer.as_mut().write_raw(values.iter()).await.map_err(db_error)?;
+    catalogue.products.sort_unstable();
+    catalogue.products.dedup();
+    catalogue.characteristics.sort_unstable_by_key(|&(product, id, _)| (product, id));
+    // Both sorted by product: each product's characteristics are the next run of the list (the
+    // importer has checked that each names a loaded product).
+    let mut characteristics = catalogue.characteristics.iter().peekable();
+    for &product in &catalogue.products {
+        let (mut ids, mut names, mut sums, mut counts) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        while characteristics.next_if(|(owner, _, _)| *owner < product).is_some() {}
+        while let Some((_, id, name)) = characteristics.next_if(|(owner, _, _)| *owner == product) {
+            let [sum, count] = summaries.characteristic(*id);
+            ids.push(*id);
+            names.push(catalogue.names[*name].as_str());
+            sums.push(sum as i64);
+            counts.push(count as i64);
+        }
+        let row_counts = summaries.product(product).map(|count| count as i64);
+        let mut values: Vec<&(dyn ToSql + Sync)> = vec![&product];
+        values.extend(row_counts.iter().map(|count| count as &(dyn ToSql + Sync)));
+        values.extend([&ids as &(dyn ToSql + Sync), &names, &sums, &counts]);
+        writer.as_mut().write(&values).await.map_err(db_error)?;
     }
     writer.finish().await.map_err(db_error)?;
     Ok(())

@@ -59,18 +59,17 @@ pub(crate) async fn list(
     fold::<ReviewPage>(&rows)
 }
 
-/// Meta in one round trip: the summary row (primary key), the product's characteristics
-/// (`characteristics_product`) and their totals (primary key). No row at all means no such
-/// product.
-const META: &str = "SELECT m.rating_1 AS rating_1, m.rating_2 AS rating_2, m.rating_3 AS rating_3, \
+/// Meta in one round trip from one row of one table (`review_meta`'s primary key): the counts,
+/// and the characteristics unnested from the row's arrays, one row each. No row at all means no
+/// such product (every product has a meta row, see migration V3).
+pub(crate) const META: &str = "SELECT m.rating_1 AS rating_1, m.rating_2 AS rating_2, m.rating_3 AS rating_3, \
         m.rating_4 AS rating_4, m.rating_5 AS rating_5, m.recommended_false AS recommended_false, \
         m.recommended_true AS recommended_true, c.id AS characteristic_id, c.name AS characteristic_name, \
-        cm.rating_sum AS rating_sum, cm.rating_count AS rating_count \
-    FROM products p \
-    LEFT JOIN review_meta m ON m.product_id = p.id \
-    LEFT JOIN characteristics c ON c.product_id = p.id \
-    LEFT JOIN characteristic_meta cm ON cm.characteristic_id = c.id \
-    WHERE p.id = $1 \
+        c.rating_sum AS rating_sum, c.rating_count AS rating_count \
+    FROM review_meta m \
+    LEFT JOIN LATERAL unnest(m.characteristic_ids, m.characteristic_names, m.rating_sums, m.rating_counts) \
+        AS c(id, name, rating_sum, rating_count) ON true \
+    WHERE m.product_id = $1 \
     ORDER BY c.id";
 
 pub(crate) async fn meta(client: &Object, product: ProductId) -> Result<ReviewMeta, StoreError> {
@@ -85,8 +84,10 @@ pub(crate) async fn meta(client: &Object, product: ProductId) -> Result<ReviewMe
 const OWNED_CHARACTERISTICS: &str =
     "SELECT c.id FROM products p LEFT JOIN characteristics c ON c.product_id = p.id WHERE p.id = $1";
 
-/// The review, its photos, its characteristic scores, the characteristics' running totals and
-/// the product's summary row, in one statement: atomic without an explicit transaction.
+/// The review, its photos, its characteristic scores and the product's meta row (counts and each
+/// rated characteristic's total, matched by id in the row's arrays), in one statement: atomic
+/// without an explicit transaction. Concurrent reviews of one product take turns on its meta
+/// row, each adding to the other's committed totals.
 const INSERT_REVIEW: &str = "WITH review AS ( \
         INSERT INTO reviews (product_id, rating, date_ms, summary, body, recommend, reviewer_name, reviewer_email) \
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id \
@@ -96,25 +97,26 @@ const INSERT_REVIEW: &str = "WITH review AS ( \
     ), scores AS ( \
         INSERT INTO characteristic_reviews (characteristic_id, review_id, value) \
         SELECT s.id, review.id, s.value FROM review, unnest($10::bigint[], $11::smallint[]) AS s(id, value) \
-    ), totals AS ( \
-        INSERT INTO characteristic_meta (characteristic_id, rating_sum, rating_count) \
-        SELECT s.id, s.value, 1 FROM unnest($10::bigint[], $11::smallint[]) AS s(id, value) \
-        ON CONFLICT (characteristic_id) DO UPDATE SET \
-            rating_sum = characteristic_meta.rating_sum + excluded.rating_sum, \
-            rating_count = characteristic_meta.rating_count + 1 \
     ), meta AS ( \
-        INSERT INTO review_meta (product_id, rating_1, rating_2, rating_3, rating_4, rating_5, \
-                                 recommended_false, recommended_true) \
-        VALUES ($1, ($2 = 1)::int, ($2 = 2)::int, ($2 = 3)::int, ($2 = 4)::int, ($2 = 5)::int, \
-                (NOT $6)::int, $6::int) \
-        ON CONFLICT (product_id) DO UPDATE SET \
-            rating_1 = review_meta.rating_1 + excluded.rating_1, \
-            rating_2 = review_meta.rating_2 + excluded.rating_2, \
-            rating_3 = review_meta.rating_3 + excluded.rating_3, \
-            rating_4 = review_meta.rating_4 + excluded.rating_4, \
-            rating_5 = review_meta.rating_5 + excluded.rating_5, \
-            recommended_false = review_meta.recommended_false + excluded.recommended_false, \
-            recommended_true = review_meta.recommended_true + excluded.recommended_true \
+        UPDATE review_meta SET \
+            rating_1 = rating_1 + ($2 = 1)::int, \
+            rating_2 = rating_2 + ($2 = 2)::int, \
+            rating_3 = rating_3 + ($2 = 3)::int, \
+            rating_4 = rating_4 + ($2 = 4)::int, \
+            rating_5 = rating_5 + ($2 = 5)::int, \
+            recommended_false = recommended_false + (NOT $6)::int, \
+            recommended_true = recommended_true + $6::int, \
+            rating_sums = ARRAY( \
+                SELECT t.total + COALESCE(s.value, 0) \
+                FROM unnest(rating_sums, characteristic_ids) WITH ORDINALITY AS t(total, id, n) \
+                LEFT JOIN unnest($10::bigint[], $11::smallint[]) AS s(id, value) ON s.id = t.id \
+                ORDER BY t.n), \
+            rating_counts = ARRAY( \
+                SELECT t.total + (s.id IS NOT NULL)::int \
+                FROM unnest(rating_counts, characteristic_ids) WITH ORDINALITY AS t(total, id, n) \
+                LEFT JOIN unnest($10::bigint[], $11::smallint[]) AS s(id, value) ON s.id = t.id \
+                ORDER BY t.n) \
+        WHERE product_id = $1 \
     ) \
     SELECT id FROM review";
 

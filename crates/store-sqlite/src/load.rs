@@ -6,13 +6,16 @@ use async_trait::async_trait;
 use atelier_core::StoreError;
 use atelier_core::load::{BulkLoader, Phase, timed};
 use atelier_core::summary::{CHARACTERISTIC_META_COLUMNS, REVIEW_META_COLUMNS, Summaries};
-use atelier_core::tables::{Batch, SUMMARY_TABLES, Table, Value};
+use atelier_core::tables::{Batch, Table, Value};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, ToSql};
 use tokio::sync::OwnedMutexGuard;
 
 use crate::db_error;
 use crate::pool::{COMMON_PRAGMAS, Pool, WRITER_PRAGMAS};
+
+/// The summary tables, computed from the loaded ones at the end of a load rather than loaded.
+const SUMMARY_TABLES: [&str; 2] = ["review_meta", "characteristic_meta"];
 
 /// Whether no product exists.
 const IS_EMPTY: &str = "SELECT NOT EXISTS (SELECT 1 FROM products)";
