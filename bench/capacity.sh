@@ -8,10 +8,8 @@ set -eu
 PORT=${PORT:-3953}
 url=http://127.0.0.1:$PORT
 STORE=$STORE "$(dirname "$0")/prewarm.sh" > /dev/null
-"$BIN" serve --database-url "$STORE" --listen 127.0.0.1:$PORT --cache-bytes 0 > /tmp/capacity_serve.log 2>&1 &
-pid=$!
-trap 'kill $pid; wait $pid 2> /dev/null' EXIT
-until curl -sf $url/health > /dev/null; do sleep 0.2; done
+. "$(dirname "$0")/serve.sh"
+serve "$STORE" 0 /tmp/capacity_serve.log
 for rate in ${RATES:-20000 7000}; do
   "$BIN" bench --url $url --scenario "${SCENARIO:-meta}" --ids "${IDS:-1-1000000}" --rate "$rate" --duration 5s --json 2>> /tmp/capacity_bench.err \
     | python3 -c 'import json,sys; r=json.load(sys.stdin); l=r["latency"]; print("offered %s/s: achieved %.0f/s, failed %d, p50 %.2f ms, p99 %.2f ms, tester %.2f cores" % (sys.argv[1], r["achieved_rate"], r["failed"], l["p50_ms"], l["p99_ms"], r["client_cores"]))' "$rate"

@@ -7,10 +7,8 @@
 set -eu
 PORT=${PORT:-3952}
 url=http://127.0.0.1:$PORT
-"$BIN" serve --database-url "$STORE" --listen 127.0.0.1:$PORT --cache-bytes 0 > /dev/null 2>&1 &
-pid=$!
-trap 'kill $pid; wait $pid 2> /dev/null' EXIT
-until curl -sf $url/health > /dev/null; do sleep 0.2; done
+. "$(dirname "$0")/serve.sh"
+serve "$STORE" 0 /dev/null
 for case in "health 20000 /health" "meta 5000 /reviews/meta?product_id=1"; do
   set -- $case
   for round in 1 2; do

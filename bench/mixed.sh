@@ -13,10 +13,8 @@ url=http://127.0.0.1:$PORT
 MIX=meta=30,reviews=30,questions=25,answers=10,write=5
 ids="--ids 1-$PRODUCTS --question-ids 1-$QUESTIONS"
 STORE=$STORE "$(dirname "$0")/prewarm.sh"
-"$BIN" serve --database-url "$STORE" --listen 127.0.0.1:$PORT --cache-bytes "${CACHE:-268435456}" > /tmp/mixed_serve.log 2>&1 &
-pid=$!
-trap 'kill $pid; wait $pid 2> /dev/null' EXIT
-until curl -sf $url/health > /dev/null; do sleep 0.2; done
+. "$(dirname "$0")/serve.sh"
+serve "$STORE" "${CACHE:-268435456}" /tmp/mixed_serve.log
 highest=$("$BIN" bench --url $url --scenario $MIX $ids --find-max --rate 2000 --duration 3s --p99 10ms --json 2>> /tmp/mixed_bench.err \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["highest_sustained"] or 0)')
 rate=$(python3 -c "print(round(${SHARE:-70} / 100 * $highest))")

@@ -10,13 +10,7 @@ set -eu
 STEP=${STEP:-3s}
 PORT=${PORT:-3950}
 url=http://127.0.0.1:$PORT
-serve() {
-  "$BIN" serve --database-url "$STORE" --listen 127.0.0.1:$PORT --cache-bytes "$1" > /tmp/reads_serve.log 2>&1 &
-  pid=$!
-  until curl -sf $url/health > /dev/null; do sleep 0.2; done
-}
-stop() { [ -n "${pid:-}" ] && kill $pid && wait $pid 2> /dev/null; pid=; }
-trap stop EXIT
+. "$(dirname "$0")/serve.sh"
 highest() {
   "$BIN" bench --url $url --find-max --rate "${START:-2000}" --duration $STEP --p99 10ms --json "$@" 2>> /tmp/reads_bench.err \
     | python3 -c 'import json,sys; s=json.load(sys.stdin); b=max([x for x in s["steps"] if x["failed_because"] is None], key=lambda x: x["run"]["target_rate"], default=None); print("%.0f %.2f %.2f %.2f" % ((b["run"]["target_rate"], b["run"]["latency"]["p50_ms"], b["run"]["latency"]["p99_ms"], b["run"]["client_cores"]) if b else (0,0,0,0)))'
@@ -32,11 +26,11 @@ each_get() {
   done
 }
 STORE=$STORE "$(dirname "$0")/prewarm.sh"
-serve 0
+serve "$STORE" 0 /tmp/reads_serve.log
 read ceiling p50 p99 cores <<< "$(highest --scenario health)"
 echo "ceiling: GET /health $ceiling/s (p50 $p50 ms, p99 $p99 ms, tester $cores cores)"
 each_get "random ids, cache off"
 stop
-serve 268435456
+serve "$STORE" 268435456 /tmp/reads_serve.log
 START=5000 each_get "hot set of 10, cache on" --hot 10
 stop

@@ -10,13 +10,10 @@ PORT=${PORT:-3952}
 RATE=${RATE:-2000}
 DURATION=${DURATION:-10s}
 url=http://127.0.0.1:$PORT
-stop() { [ -n "${pid:-}" ] && kill $pid && wait $pid 2> /dev/null; pid=; }
-trap stop EXIT
+. "$(dirname "$0")/serve.sh"
 # One catalogue: $1 label, $2 store, $3 products, $4 questions.
 each_get() {
-  "$BIN" serve --database-url "$2" --listen 127.0.0.1:$PORT --cache-bytes 0 > /tmp/scale_serve.log 2>&1 &
-  pid=$!
-  until curl -sf $url/health > /dev/null; do sleep 0.2; done
+  serve "$2" 0 /tmp/scale_serve.log
   for endpoint in meta reviews questions answers; do
     ids="--ids 1-$3"
     [ $endpoint = answers ] && ids="--ids 1-$4"

@@ -468,14 +468,13 @@ async fn copy_meta(
     types.extend([Type::INT8_ARRAY, Type::TEXT_ARRAY, Type::INT8_ARRAY, Type::INT8_ARRAY]);
     let mut writer = pin!(BinaryCopyInWriter::new(sink, &types));
     catalogue.products.sort_unstable();
-    catalogue.products.dedup();
     catalogue.characteristics.sort_unstable_by_key(|&(product, id, _)| (product, id));
-    // Both sorted by product: each product's characteristics are the next run of the list (the
-    // importer has checked that each names a loaded product).
+    // Both sorted by product: each product's characteristics are the next run of the list. (A
+    // duplicate product or one a characteristic names but the load lacks fails the load on the
+    // staged tables' keys, so neither needs a case here.)
     let mut characteristics = catalogue.characteristics.iter().peekable();
     for &product in &catalogue.products {
         let (mut ids, mut names, mut sums, mut counts) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        while characteristics.next_if(|(owner, _, _)| *owner < product).is_some() {}
         while let Some((_, id, name)) = characteristics.next_if(|(owner, _, _)| *owner == product) {
             let [sum, count] = summaries.characteristic(*id);
             ids.push(*id);

@@ -78,11 +78,10 @@ pub(crate) async fn meta(client: &Object, product: ProductId) -> Result<ReviewMe
     fold::<MetaRows>(&rows)
 }
 
-/// The product and its characteristics (`characteristics_product`): no row means no product.
+/// The product's characteristics, from its meta row (primary key): no row means no product.
 /// Products and characteristics are never changed or deleted by the API, so reading them
 /// before the write cannot race with it.
-const OWNED_CHARACTERISTICS: &str =
-    "SELECT c.id FROM products p LEFT JOIN characteristics c ON c.product_id = p.id WHERE p.id = $1";
+const OWNED_CHARACTERISTICS: &str = "SELECT characteristic_ids FROM review_meta WHERE product_id = $1";
 
 /// The review, its photos, its characteristic scores and the product's meta row (counts and each
 /// rated characteristic's total, matched by id in the row's arrays), in one statement: atomic
@@ -106,33 +105,21 @@ const INSERT_REVIEW: &str = "WITH review AS ( \
             rating_5 = rating_5 + ($2 = 5)::int, \
             recommended_false = recommended_false + (NOT $6)::int, \
             recommended_true = recommended_true + $6::int, \
-            rating_sums = ARRAY( \
-                SELECT t.total + COALESCE(s.value, 0) \
-                FROM unnest(rating_sums, characteristic_ids) WITH ORDINALITY AS t(total, id, n) \
-                LEFT JOIN unnest($10::bigint[], $11::smallint[]) AS s(id, value) ON s.id = t.id \
-                ORDER BY t.n), \
-            rating_counts = ARRAY( \
-                SELECT t.total + (s.id IS NOT NULL)::int \
-                FROM unnest(rating_counts, characteristic_ids) WITH ORDINALITY AS t(total, id, n) \
-                LEFT JOIN unnest($10::bigint[], $11::smallint[]) AS s(id, value) ON s.id = t.id \
-                ORDER BY t.n) \
+            (rating_sums, rating_counts) = ( \
+                SELECT COALESCE(array_agg(t.total + COALESCE(s.value, 0) ORDER BY t.n), '{}'), \
+                       COALESCE(array_agg(t.ratings + (s.id IS NOT NULL)::int ORDER BY t.n), '{}') \
+                FROM unnest(rating_sums, rating_counts, characteristic_ids) WITH ORDINALITY AS t(total, ratings, id, n) \
+                LEFT JOIN unnest($10::bigint[], $11::smallint[]) AS s(id, value) ON s.id = t.id) \
         WHERE product_id = $1 \
     ) \
     SELECT id FROM review";
 
 pub(crate) async fn add(client: &Object, review: &NewReview) -> Result<ReviewId, StoreError> {
     let owned_stmt = client.prepare_cached(OWNED_CHARACTERISTICS).await.map_err(db_error)?;
-    let owned_rows = client.query(&owned_stmt, &[&review.product_id.get()]).await.map_err(db_error)?;
-    if owned_rows.is_empty() {
-        return Err(StoreError::NotFound("product"));
-    }
-    let mut owned = Vec::with_capacity(owned_rows.len());
-    for row in &owned_rows {
-        // NULL on the one row of a product without characteristics.
-        if let Some(id) = row.try_get::<_, Option<i64>>("id").map_err(db_error)? {
-            owned.push(CharacteristicId::new_unchecked(id));
-        }
-    }
+    let owned_row = client.query_opt(&owned_stmt, &[&review.product_id.get()]).await.map_err(db_error)?;
+    let owned_ids: Vec<i64> =
+        owned_row.ok_or(StoreError::NotFound("product"))?.try_get("characteristic_ids").map_err(db_error)?;
+    let owned: Vec<CharacteristicId> = owned_ids.into_iter().map(CharacteristicId::new_unchecked).collect();
     review.check_characteristics(&owned)?;
 
     let photos: Vec<&str> = review.photos.iter().map(|url| url.as_str()).collect();

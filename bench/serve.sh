@@ -1,0 +1,14 @@
+# Sourced by the benchmark scripts, not run: one way to start and stop the server under test.
+#   serve STORE CACHE_BYTES LOG   starts "$BIN" serve on 127.0.0.1:$PORT, its output to LOG,
+#                                 and returns once it answers /health (fails if it exits first)
+#   stop                          ends it and waits for it; also run when the script exits
+serve() {
+  "$BIN" serve --database-url "$1" --listen 127.0.0.1:$PORT --cache-bytes "$2" > "$3" 2>&1 &
+  pid=$!
+  until curl -sf http://127.0.0.1:$PORT/health > /dev/null; do
+    kill -0 $pid 2> /dev/null || { pid=; echo "the server exited at start: see $3" >&2; exit 1; }
+    sleep 0.2
+  done
+}
+stop() { [ -n "${pid:-}" ] && kill $pid && wait $pid 2> /dev/null; pid=; }
+trap stop EXIT
