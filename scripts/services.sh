@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the services and tools the tests talk to are installed and running: PostgreSQL on
-# 127.0.0.1:5432 accepting `postgres` without a password, with a database `test`; Debian's
+# 127.0.0.1:5432 accepting `postgres` without a password, with a database `test`; Redis on
+# 127.0.0.1:6379 and Debian's redis-server; Debian's nginx and Prometheus; Debian's
 # Chromium and chromedriver (browser tests); a Python environment with schemathesis and
 # Selenium from PyPI at $ATELIER_VENV (default ~/.cache/atelier-venv).
 # Idempotent: on a machine where everything already runs it only checks.
@@ -35,6 +36,31 @@ if ! psql -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT 1 FROM pg_database W
   psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE test"
 fi
 echo "services: PostgreSQL ready on 127.0.0.1:5432"
+
+# Redis: the cache tests start throwaway servers of their own with Debian's redis-server; the
+# shared one on 6379 is what a developer's `atelier serve --redis-url` reaches.
+if ! command -v redis-server >/dev/null 2>&1; then
+  echo "services: installing Redis"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+fi
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  echo "services: starting Redis"
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
+  for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.2; done
+fi
+echo "services: Redis $(redis-server --version | awk '{print $3}')"
+
+# The deployment test runs Debian's nginx (the balancer) and Prometheus (scraping).
+missing=""
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$missing nginx-light"
+command -v prometheus >/dev/null 2>&1 || missing="$missing prometheus"
+if [ -n "$missing" ]; then
+  echo "services: installing$missing"
+  as_root apt-get update -qq
+  # shellcheck disable=SC2086 # the list is meant to split into packages
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+fi
 
 # Browser tests drive Debian's Chromium through Debian's chromedriver (never a downloaded one).
 if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ]; then

@@ -8,7 +8,7 @@ use axum::routing::{self, MethodRouter};
 
 use crate::error::parameter;
 use crate::extract::IdSegment;
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, metrics};
 
 /// The kinds of row a PUT can flag.
 #[derive(Debug, Clone, Copy)]
@@ -33,8 +33,8 @@ impl Row {
 pub(crate) fn put(row: Row, flag: Flag) -> MethodRouter<AppState> {
     routing::put(move |State(app): State<AppState>, IdSegment(id): IdSegment| async move {
         let target = parameter(row.target(&id))?;
-        let owner = app.store.flag(target, flag).await?;
-        app.cache.invalidate(owner);
+        let owner = metrics::statement("flag", app.store.flag(target, flag)).await?;
+        app.cache.invalidate(owner).await;
         Ok::<_, ApiError>(StatusCode::NO_CONTENT)
     })
 }

@@ -123,19 +123,22 @@ pub(crate) async fn admit(State(guard): State<Guard>, request: Request, next: Ne
     if let Err(refused) = check_size(&request) {
         return refused.into_response();
     }
-    let places = if is_write(request.method()) { &guard.writes } else { &guard.reads };
+    let write = is_write(request.method());
+    let places = if write { &guard.writes } else { &guard.reads };
     let Ok(_place) = places.try_acquire() else {
+        crate::metrics::shed(if write { "write" } else { "read" });
         return ApiError::Overloaded.into_response();
     };
-    if is_write(request.method())
-        && let Err(refused) = check_write(&guard, &request)
-    {
+    if write && let Err(refused) = check_write(&guard, &request) {
         return refused.into_response();
     }
     match tokio::time::timeout(guard.limits.request_timeout, next.run(request)).await {
         Ok(response) => response,
         // The handler's future, its pooled connection and its statement are dropped.
-        Err(_) => ApiError::Timeout(guard.limits.request_timeout).into_response(),
+        Err(_) => {
+            crate::metrics::timed_out();
+            ApiError::Timeout(guard.limits.request_timeout).into_response()
+        }
     }
 }
 

@@ -11,6 +11,7 @@ mod extract;
 mod flags;
 mod form;
 mod guard;
+mod metrics;
 mod openapi;
 mod qa;
 mod reviews;
@@ -23,9 +24,11 @@ use std::sync::Arc;
 
 use atelier_core::Store;
 use axum::Router;
+use axum::extract::State;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderValue, Method, Uri, header};
 use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::get;
 use tokio::net::TcpListener;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
@@ -67,6 +70,14 @@ pub struct ApiConfig {
     /// Log one line per request (method, route, request id, status, milliseconds; never a
     /// body, a query value or an email).
     pub access_log: bool,
+    /// Redis as the cache's second tier, shared by every instance, with invalidations
+    /// published to them all (`redis://HOST[:PORT][/DB]`); none when unset.
+    pub redis_url: Option<String>,
+    /// What the shared tier's keys and channel start with, so deployments can share a Redis.
+    pub redis_namespace: String,
+    /// Serve `/metrics` on the API's router; off when [`metrics_router`] serves it on an
+    /// address of its own.
+    pub metrics_on_api: bool,
 }
 
 /// The default response cache: 256 MiB.
@@ -79,15 +90,23 @@ impl Default for ApiConfig {
             limits: Limits::default(),
             cache_bytes: DEFAULT_CACHE_BYTES,
             access_log: false,
+            redis_url: None,
+            redis_namespace: "atelier".to_owned(),
+            metrics_on_api: true,
         }
     }
 }
 
 /// Builds the router of every endpoint in the route table, legacy aliases included, without the
 /// `/api/fec2/{campus}` prefix and the trailing-slash rule (see [`serve`]), plus the OpenAPI
-/// document at `/openapi.json` and its interactive page at `/docs`.
-pub fn router(store: Arc<dyn Store>, config: &ApiConfig) -> Router {
-    let state = AppState { store, cache: cache::ResponseCache::new(config.cache_bytes) };
+/// document at `/openapi.json` and its interactive page at `/docs`, and `/metrics` unless
+/// [`ApiConfig::metrics_on_api`] is off. Needs a Tokio runtime; fails on a Redis URL that does
+/// not parse (Redis itself may be down: the cache does without it until it answers).
+pub fn router(store: Arc<dyn Store>, config: &ApiConfig) -> Result<Router, String> {
+    metrics::handle();
+    let redis = config.redis_url.as_deref().map(|url| (url, config.redis_namespace.as_str()));
+    let cache = cache::ResponseCache::new(config.cache_bytes, redis, store.clone())?;
+    let state = AppState { store, cache };
     // One pass over the table: each entry's handler goes to the router, its description to
     // the document.
     let mut router = Router::new();
@@ -96,9 +115,12 @@ pub fn router(store: Arc<dyn Store>, config: &ApiConfig) -> Router {
         router = router.route(endpoint.path, endpoint.handler);
         docs.push((endpoint.method, endpoint.path, endpoint.doc));
     }
+    if config.metrics_on_api {
+        router = router.route(METRICS_PATH, get(|State(app): State<AppState>| metrics::render(app.store)));
+    }
     let guard = guard::Guard::new(&config.limits);
     // Layers wrap what was added before them: the last one added sees the request first.
-    router
+    let router = router
         .merge(docs_page(openapi::document(docs)))
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
@@ -118,7 +140,18 @@ pub fn router(store: Arc<dyn Store>, config: &ApiConfig) -> Router {
                 .on_failure(())
                 .on_response(AccessLog(config.access_log)),
         )
-        .with_state(state)
+        .layer(from_fn(metrics::track))
+        .with_state(state);
+    Ok(router)
+}
+
+/// Where the metrics are served.
+pub const METRICS_PATH: &str = "/metrics";
+
+/// A router serving only `/metrics`, for an address of its own (`--metrics-listen`).
+pub fn metrics_router(store: Arc<dyn Store>) -> Router {
+    metrics::handle();
+    Router::new().route(METRICS_PATH, get(move || metrics::render(store.clone())))
 }
 
 /// The access log line, when turned on: in the request's span, so it carries the method,

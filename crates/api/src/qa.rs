@@ -12,7 +12,7 @@ use crate::cache::View;
 use crate::error::{body_field, parameter};
 use crate::extract::{Body, IdSegment, Params, ProductInPath};
 use crate::wire::{AnswerCreated, AnswerList, QuestionCreated, QuestionList, json, json_response};
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, metrics};
 
 /// `GET /qa/questions?product_id=&page=&count=` and `GET /qa/{product_id}`
 pub(crate) async fn list_questions(
@@ -23,7 +23,7 @@ pub(crate) async fn list_questions(
     let product = path.or_query(&params)?;
     let page = parameter(PageRequest::parse(params.get("page"), params.get("count")))?;
     let body = app.cache.get_or_load(product.into(), View::Questions(page), async {
-        let questions = app.store.questions(product, page).await?;
+        let questions = metrics::statement("questions", app.store.questions(product, page)).await?;
         json(&QuestionList {
             product_id: product.to_string(),
             results: questions.iter().map(Into::into).collect(),
@@ -41,7 +41,7 @@ pub(crate) async fn list_answers(
     let question = parameter(QuestionId::parse("question_id", &id))?;
     let page = parameter(PageRequest::parse(params.get("page"), params.get("count")))?;
     let body = app.cache.get_or_load(question.into(), View::Answers(page), async {
-        let answers = app.store.answers(question, page).await?;
+        let answers = metrics::statement("answers", app.store.answers(question, page)).await?;
         json(&AnswerList {
             question: question.to_string(),
             page: page.page(),
@@ -58,8 +58,8 @@ pub(crate) async fn create_question(
     Body(fields): Body,
 ) -> Result<Response, ApiError> {
     let question = body_field(new_question(&fields))?;
-    let id = app.store.add_question(&question).await?;
-    app.cache.invalidate(Owner { product: question.product_id, question: None });
+    let id = metrics::statement("add_question", app.store.add_question(&question)).await?;
+    app.cache.invalidate(Owner { product: question.product_id, question: None }).await;
     Ok((StatusCode::CREATED, Json(QuestionCreated { question_id: id.get() })).into_response())
 }
 
@@ -80,8 +80,8 @@ pub(crate) async fn create_answer(
 ) -> Result<Response, ApiError> {
     let question = parameter(QuestionId::parse("question_id", &id))?;
     let answer = body_field(new_answer(&fields))?;
-    let (id, product) = app.store.add_answer(question, &answer).await?;
-    app.cache.invalidate(Owner { product, question: Some(question) });
+    let (id, product) = metrics::statement("add_answer", app.store.add_answer(question, &answer)).await?;
+    app.cache.invalidate(Owner { product, question: Some(question) }).await;
     Ok((StatusCode::CREATED, Json(AnswerCreated { answer_id: id.get() })).into_response())
 }
 

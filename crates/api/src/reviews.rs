@@ -12,7 +12,7 @@ use crate::cache::View;
 use crate::error::{body_field, parameter};
 use crate::extract::{Body, Params, ProductInPath};
 use crate::wire::{ReviewCreated, ReviewList, WireMeta, json, json_response};
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, metrics};
 
 /// `GET /reviews?product_id=&page=&count=&sort=` and `GET /reviews/{product_id}/list`
 pub(crate) async fn list(
@@ -24,7 +24,7 @@ pub(crate) async fn list(
     let sort = parameter(ReviewSort::parse(params.get("sort")))?;
     let page = parameter(PageRequest::parse(params.get("page"), params.get("count")))?;
     let body = app.cache.get_or_load(product.into(), View::Reviews(sort, page), async {
-        let reviews = app.store.reviews(product, sort, page).await?;
+        let reviews = metrics::statement("reviews", app.store.reviews(product, sort, page)).await?;
         json(&ReviewList {
             product: product.to_string(),
             page: page.page(),
@@ -43,7 +43,7 @@ pub(crate) async fn meta(
 ) -> Result<Response, ApiError> {
     let product = path.or_query(&params)?;
     let body = app.cache.get_or_load(product.into(), View::Meta, async {
-        let meta = app.store.review_meta(product).await?;
+        let meta = metrics::statement("review_meta", app.store.review_meta(product)).await?;
         json(&WireMeta::new(product.to_string(), &meta))
     });
     Ok(json_response(body.await?))
@@ -57,8 +57,8 @@ pub(crate) async fn create(
 ) -> Result<Response, ApiError> {
     let product = path.or_body(&fields)?;
     let review = body_field(new_review(product, &fields))?;
-    let id = app.store.add_review(&review).await?;
-    app.cache.invalidate(Owner { product, question: None });
+    let id = metrics::statement("add_review", app.store.add_review(&review)).await?;
+    app.cache.invalidate(Owner { product, question: None }).await;
     Ok((StatusCode::CREATED, Json(ReviewCreated { review_id: id.get() })).into_response())
 }
 

@@ -14,7 +14,7 @@ use crate::wire::{
     AnswerCreated, AnswerList, PostAnswer, PostQuestion, PostReview, QuestionCreated, QuestionList,
     ReviewCreated, ReviewList, WireMeta,
 };
-use crate::{AppState, health, qa, reviews};
+use crate::{AppState, health, metrics, qa, reviews};
 use atelier_core::Flag;
 
 /// One method on one path (CORS preflights and HEAD are answered by the layers).
@@ -158,6 +158,18 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
             flag_doc(Doc::new(QA, "Report an answer (hides it from lists)"), "answer_id", "The answer."),
         ),
         Endpoint::get("/health", health, Doc::new(SERVICE, "Liveness").text("`ok`")),
+        Endpoint::get(
+            "/healthz",
+            metrics::healthz,
+            Doc::new(SERVICE, "Liveness: the process serves HTTP").text("`ok`"),
+        ),
+        Endpoint::get(
+            "/readyz",
+            metrics::readyz,
+            Doc::new(SERVICE, "Readiness: the store answers within two seconds")
+                .text("`ready`")
+                .error(503, "The store does not answer"),
+        ),
         // The 2020 edition's routes: the same handlers, the product or row in the path.
         Endpoint::get(
             "/reviews/{product_id}/list",

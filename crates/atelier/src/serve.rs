@@ -11,13 +11,15 @@ use atelier_core::Store;
 use clap::Args;
 use tokio::net::TcpListener;
 
-use crate::settings::StoreOptions;
+use crate::settings::{ReplicaOptions, StoreOptions};
 
 /// Options of `atelier serve`.
 #[derive(Debug, Args)]
 pub struct ServeOptions {
     #[command(flatten)]
     pub store: StoreOptions,
+    #[command(flatten)]
+    pub replicas: ReplicaOptions,
     #[command(flatten)]
     pub http: HttpOptions,
 }
@@ -71,6 +73,17 @@ pub struct HttpOptions {
     /// it stale); 0 turns it off.
     #[arg(long, env = "ATELIER_CACHE_BYTES", default_value_t = atelier_api::DEFAULT_CACHE_BYTES)]
     pub cache_bytes: u64,
+    /// Redis as the cache's second tier, shared by every instance, with invalidations published
+    /// to them all: redis://HOST[:PORT][/DB]. Run Redis with `maxmemory-policy volatile-lru`.
+    #[arg(long, env = "ATELIER_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+    /// What the shared cache's keys and channel start with, so deployments can share a Redis.
+    #[arg(long, env = "ATELIER_REDIS_NAMESPACE", default_value = "atelier")]
+    pub redis_namespace: String,
+    /// Serve `/metrics` on this address only (not on `--listen`), e.g. an address only the
+    /// monitoring network reaches.
+    #[arg(long, env = "ATELIER_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// The open-file limit (from `/proc/self/limits`) less 128 for the database, logs and the
@@ -95,6 +108,9 @@ impl HttpOptions {
             cors_origins: self.cors_origins.clone(),
             access_log: self.access_log,
             cache_bytes: self.cache_bytes,
+            redis_url: self.redis_url.clone(),
+            redis_namespace: self.redis_namespace.clone(),
+            metrics_on_api: self.metrics_listen.is_none(),
             limits: Limits {
                 request_timeout: self.request_timeout(),
                 max_reads: self.max_reads as usize,
@@ -158,7 +174,8 @@ fn parse_origin(value: &str) -> Result<String, String> {
 }
 
 pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
-    let store = options.store.open_with_deadline(Some(options.http.request_timeout())).await?;
+    let store =
+        options.store.open_for_serving(Some(options.http.request_timeout()), &options.replicas).await?;
     let listener = bind(&options.http).await?;
     tracing::info!(database = %options.store.database_url, "serving");
     serve(store, listener, &options.http).await
@@ -175,7 +192,21 @@ pub async fn serve(store: Arc<dyn Store>, listener: TcpListener, http: &HttpOpti
     // The bound address, not the configured one: with port 0 this is the only place it shows.
     tracing::info!(address = %listener.local_addr().context("failed to read the listening address")?, "listening");
     let config = http.api_config();
-    let router = atelier_api::router(store, &config);
+    if let Some(address) = http.metrics_listen {
+        let metrics = TcpListener::bind(address)
+            .await
+            .with_context(|| format!("failed to listen for metrics on {address}"))?;
+        tracing::info!(%address, "serving metrics");
+        let router = atelier_api::metrics_router(store.clone());
+        tokio::spawn(async move {
+            if let Err(e) =
+                atelier_api::serve(metrics, router, std::future::pending(), &Limits::default()).await
+            {
+                tracing::error!(error = %e, "the metrics listener failed");
+            }
+        });
+    }
+    let router = atelier_api::router(store, &config).map_err(anyhow::Error::msg)?;
     atelier_api::serve(listener, router, shutdown, &config.limits).await.context("failed to serve HTTP")
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use atelier_core::Store;
-use atelier_store_postgres::PgStore;
+use atelier_store_postgres::{PgStore, ReplicaSettings};
 use atelier_store_sqlite::SqliteStore;
 use clap::Args;
 
@@ -78,6 +78,19 @@ pub struct StoreOptions {
     pub pool_size: usize,
 }
 
+/// Where the server reads from besides the primary.
+#[derive(Debug, Clone, Args)]
+pub struct ReplicaOptions {
+    /// A PostgreSQL streaming replica to read from (repeat for several, or separate with
+    /// commas); writes go to `--database-url`, and reads too while no replica is usable.
+    #[arg(long, env = "ATELIER_READ_URLS", value_delimiter = ',', hide_env_values = true)]
+    pub read_url: Vec<DatabaseUrl>,
+    /// A replica further behind the primary than this, in milliseconds, is skipped until it
+    /// catches up.
+    #[arg(long, env = "ATELIER_MAX_REPLICA_LAG_MS", default_value_t = ReplicaSettings::default().max_lag.as_millis() as u64)]
+    pub max_replica_lag_ms: u64,
+}
+
 impl StoreOptions {
     /// Opens the store to load it, migrating a PostgreSQL schema first (loading is a set-up
     /// step, like `migrate`).
@@ -100,7 +113,28 @@ impl StoreOptions {
     /// Opens the store to serve requests that must finish by `deadline`, which then bounds
     /// each PostgreSQL statement and connection wait, and each SQLite lock wait.
     pub async fn open_with_deadline(&self, deadline: Option<Duration>) -> anyhow::Result<Arc<dyn Store>> {
+        self.open_for_serving(deadline, &ReplicaOptions { read_url: Vec::new(), max_replica_lag_ms: 0 }).await
+    }
+
+    /// Opens the store to serve requests (see [`open_with_deadline`](Self::open_with_deadline)),
+    /// reading from the replicas of `replicas` when it names some.
+    pub async fn open_for_serving(
+        &self,
+        deadline: Option<Duration>,
+        replica_options: &ReplicaOptions,
+    ) -> anyhow::Result<Arc<dyn Store>> {
+        let replicas = replica_options
+            .read_url
+            .iter()
+            .map(|url| match url {
+                DatabaseUrl::Postgres(url) => Ok(url.clone()),
+                DatabaseUrl::Sqlite(_) => bail!("--read-url names PostgreSQL replicas, not {url}"),
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
         match &self.database_url {
+            DatabaseUrl::Sqlite(_) if !replicas.is_empty() => {
+                bail!("--read-url needs a PostgreSQL --database-url: the embedded store has no replicas")
+            }
             DatabaseUrl::Sqlite(path) => {
                 let store = SqliteStore::open_with_deadline(path, self.pool_size, deadline)
                     .await
@@ -120,6 +154,15 @@ impl StoreOptions {
                         pending.join(", ")
                     );
                 }
+                if replicas.is_empty() {
+                    return Ok(Arc::new(store));
+                }
+                let settings =
+                    ReplicaSettings { max_lag: Duration::from_millis(replica_options.max_replica_lag_ms) };
+                let store = store
+                    .with_replicas(&replicas, self.pool_size, deadline, settings)
+                    .context("failed to configure the read replicas' pools")?;
+                tracing::info!(replicas = replicas.len(), "reading from replicas");
                 Ok(Arc::new(store))
             }
         }

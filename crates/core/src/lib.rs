@@ -17,4 +17,4 @@ pub mod tables;
 
 pub use error::{InputError, StoreError, with_sources};
 pub use ids::{AnswerId, CharacteristicId, ProductId, QuestionId, ReviewId};
-pub use store::{Flag, FlagTarget, MAX_HELPFULNESS, Owner, Store};
+pub use store::{Flag, FlagTarget, MAX_HELPFULNESS, Owner, PoolStatus, Scope, Store};

@@ -33,6 +33,48 @@ pub struct Owner {
     pub question: Option<QuestionId>,
 }
 
+/// How busy one connection pool is, for the metrics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// Which pool: `primary`, `replica1`, ... (PostgreSQL), `readers` or `writer` (SQLite).
+    pub name: String,
+    /// Connections it may open.
+    pub max: usize,
+    /// Connections lent to a call now.
+    pub in_use: usize,
+    /// Calls waiting for a connection now.
+    pub waiting: usize,
+}
+
+/// A set of rows that reads return together and a write makes stale together.
+#[derive(Debug, Clone, Copy, Hash, PartialEq, Eq)]
+pub enum Scope {
+    /// A product's meta, review pages and question pages (which embed answers).
+    Product(ProductId),
+    /// A question's answer pages.
+    Question(QuestionId),
+}
+
+impl From<ProductId> for Scope {
+    fn from(product: ProductId) -> Self {
+        Self::Product(product)
+    }
+}
+
+impl From<QuestionId> for Scope {
+    fn from(question: QuestionId) -> Self {
+        Self::Question(question)
+    }
+}
+
+impl Owner {
+    /// The scopes a write to a row of this owner makes stale: its product's, and its question's
+    /// when it has one.
+    pub fn scopes(self) -> impl Iterator<Item = Scope> {
+        std::iter::once(Scope::Product(self.product)).chain(self.question.map(Scope::Question))
+    }
+}
+
 /// What a PUT does to its target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flag {
@@ -93,6 +135,20 @@ pub trait Store: Send + Sync + 'static {
 
     /// Marks a review, question or answer helpful, or reports it; returns where the row belongs.
     async fn flag(&self, target: FlagTarget, flag: Flag) -> Result<Owner, StoreError>;
+
+    /// Whether the store answers a trivial statement now (readiness): the primary database for
+    /// PostgreSQL, a reader connection for SQLite.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Tells the store that another instance has just written rows of `scope`, so that it reads
+    /// them where that write is already visible (the primary, not a lagging replica) for a
+    /// while. Its own writes it notes by itself. Nothing to do for a store without replicas.
+    fn note_write(&self, _scope: Scope) {}
+
+    /// How busy each of its connection pools is.
+    fn pools(&self) -> Vec<PoolStatus> {
+        Vec::new()
+    }
 
     /// Whether the store holds no product yet.
     async fn is_empty(&self) -> Result<bool, StoreError>;

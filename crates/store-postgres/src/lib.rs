@@ -8,6 +8,7 @@
 mod load;
 mod qa;
 mod read;
+mod replicas;
 mod reviews;
 
 use std::str::FromStr;
@@ -16,7 +17,9 @@ use async_trait::async_trait;
 use atelier_core::input::{NewAnswer, NewQuestion, NewReview, PageRequest, ReviewSort};
 use atelier_core::load::BulkLoader;
 use atelier_core::records::{Answer, Question, Review, ReviewMeta};
-use atelier_core::{AnswerId, Flag, FlagTarget, Owner, ProductId, QuestionId, ReviewId, Store, StoreError};
+use atelier_core::{
+    AnswerId, Flag, FlagTarget, Owner, PoolStatus, ProductId, QuestionId, ReviewId, Scope, Store, StoreError,
+};
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 
@@ -34,11 +37,15 @@ const HAS_MIGRATION_HISTORY: &str = "SELECT to_regclass('refinery_schema_history
 const MIGRATION_LOCK: &str = "SELECT pg_advisory_lock(7201100501)";
 const MIGRATION_UNLOCK: &str = "SELECT pg_advisory_unlock(7201100501)";
 
-/// The PostgreSQL store.
+/// The PostgreSQL store: writes (and reads, unless replicas take them) on the primary.
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool,
+    replicas: std::sync::Arc<Replicas>,
 }
+
+pub use replicas::ReplicaSettings;
+use replicas::Replicas;
 
 impl PgStore {
     /// Builds a pool of up to `pool_size` connections to `url` (a `postgres://` URL; the
@@ -58,33 +65,24 @@ impl PgStore {
         pool_size: usize,
         deadline: Option<std::time::Duration>,
     ) -> Result<Self, StoreError> {
-        let mut config = tokio_postgres::Config::from_str(url)
-            .map_err(|e| StoreError::Config(format!("the PostgreSQL URL does not parse: {e}")))?;
-        // Appended to the URL's own options (a test's search_path, say). Each statement is
-        // planned once per connection: PostgreSQL would otherwise plan a prepared statement
-        // again at every execution whenever it guesses that the plan for the bound values beats
-        // the generic one, as it does for every paged read here (a third of a reviews list's
-        // CPU, found by perf), and the generic plans use the same indexes.
-        let mut options = config.get_options().unwrap_or_default().to_owned();
-        options.push_str(" -c plan_cache_mode=force_generic_plan");
-        let mut wait = POOL_TIMEOUT;
-        if let Some(deadline) = deadline {
-            options.push_str(&format!(" -c statement_timeout={}", deadline.as_millis().max(1)));
-            wait = wait.min(deadline);
-        }
-        config.options(options.trim());
-        let manager =
-            Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
-        let pool = Pool::builder(manager)
-            .max_size(pool_size.max(1))
-            // A database that hangs rather than refuses must still yield a prompt 503.
-            .wait_timeout(Some(wait))
-            .create_timeout(Some(wait))
-            .recycle_timeout(Some(wait))
-            .runtime(Runtime::Tokio1)
-            .build()
-            .map_err(|e| StoreError::Internal(format!("failed to build the connection pool: {e}")))?;
-        Ok(Self { pool })
+        Ok(Self { pool: build_pool(url, pool_size, deadline)?, replicas: std::sync::Arc::default() })
+    }
+
+    /// Sends reads to the streaming replicas at `urls` (each with a pool like the primary's),
+    /// skipping one that fails or lags past the bound until it is back, and reading from the
+    /// primary when none is usable, and for a while after a write to the rows read (see
+    /// [`ReplicaSettings`]). Starts the task that checks them; needs a Tokio runtime.
+    pub fn with_replicas(
+        mut self,
+        urls: &[String],
+        pool_size: usize,
+        deadline: Option<std::time::Duration>,
+        settings: ReplicaSettings,
+    ) -> Result<Self, StoreError> {
+        let pools =
+            urls.iter().map(|url| build_pool(url, pool_size, deadline)).collect::<Result<Vec<_>, _>>()?;
+        self.replicas = Replicas::start(self.pool.clone(), pools, settings);
+        Ok(self)
     }
 
     /// Applies every pending migration, holding an advisory lock so that concurrent runs take
@@ -135,6 +133,42 @@ impl PgStore {
     }
 }
 
+/// A pool of up to `pool_size` connections to `url`, each statement planned once and, with a
+/// `deadline`, cancelled past it (see [`PgStore::connect_with_deadline`]).
+pub(crate) fn build_pool(
+    url: &str,
+    pool_size: usize,
+    deadline: Option<std::time::Duration>,
+) -> Result<Pool, StoreError> {
+    let mut config = tokio_postgres::Config::from_str(url)
+        .map_err(|e| StoreError::Config(format!("the PostgreSQL URL does not parse: {e}")))?;
+    // Appended to the URL's own options (a test's search_path, say). Each statement is
+    // planned once per connection: PostgreSQL would otherwise plan a prepared statement
+    // again at every execution whenever it guesses that the plan for the bound values beats
+    // the generic one, as it does for every paged read here (a third of a reviews list's
+    // CPU, found by perf), and the generic plans use the same indexes.
+    let mut options = config.get_options().unwrap_or_default().to_owned();
+    options.push_str(" -c plan_cache_mode=force_generic_plan");
+    let mut wait = POOL_TIMEOUT;
+    if let Some(deadline) = deadline {
+        options.push_str(&format!(" -c statement_timeout={}", deadline.as_millis().max(1)));
+        wait = wait.min(deadline);
+    }
+    config.options(options.trim());
+    let manager =
+        Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+    let pool = Pool::builder(manager)
+        .max_size(pool_size.max(1))
+        // A database that hangs rather than refuses must still yield a prompt 503.
+        .wait_timeout(Some(wait))
+        .create_timeout(Some(wait))
+        .recycle_timeout(Some(wait))
+        .runtime(Runtime::Tokio1)
+        .build()
+        .map_err(|e| StoreError::Internal(format!("failed to build the connection pool: {e}")))?;
+    Ok(pool)
+}
+
 /// Translates a driver error once: lost connections and resource exhaustion are worth
 /// retrying (503), anything else is a bug (500, logged).
 pub(crate) fn db_error(err: tokio_postgres::Error) -> StoreError {
@@ -166,11 +200,11 @@ pub(crate) fn pool_error(err: PoolError) -> StoreError {
 /// out or its client hung up), it leaves the pool and closes: back in the pool with its
 /// statement still running, the next caller's statements would queue behind it on the wire,
 /// and a locked table would then stall every route, one statement timeout after another.
-struct Lease(Option<Object>);
+pub(crate) struct Lease(pub(crate) Option<Object>);
 
 impl Lease {
     /// Gives the connection back to the pool, passing `result` through.
-    fn release<T>(mut self, result: T) -> T {
+    pub(crate) fn release<T>(mut self, result: T) -> T {
         drop(self.0.take());
         result
     }
@@ -192,6 +226,53 @@ impl Drop for Lease {
     }
 }
 
+/// A pool's status for the metrics.
+pub(crate) fn pool_status(name: String, pool: &Pool) -> PoolStatus {
+    let status = pool.status();
+    PoolStatus {
+        name,
+        max: status.max_size,
+        in_use: status.size.saturating_sub(status.available),
+        waiting: status.waiting,
+    }
+}
+
+/// Runs a read of `$scope` with `$client` bound to a connection: on a usable replica when
+/// there is one, again on the primary if the replica fails for want of it, otherwise on the
+/// primary.
+macro_rules! read {
+    ($store:expr, $scope:expr, |$client:ident| $read:expr) => {{
+        let store = $store;
+        let mut replayed = None;
+        if let Some(i) = store.replicas.pick($scope)
+            && let Some($client) = store.replicas.lease(i).await
+        {
+            let result = $read.await;
+            match $client.release(result) {
+                Err(StoreError::Unavailable(cause)) => store.replicas.failed(i, &cause),
+                done => replayed = Some(done),
+            }
+        }
+        match replayed {
+            Some(done) => done,
+            None => {
+                let $client = store.lease().await?;
+                let result = $read.await;
+                $client.release(result)
+            }
+        }
+    }};
+}
+
+impl PgStore {
+    /// Notes a committed write for the replicas' read-your-writes window.
+    fn wrote(&self, owner: Owner) {
+        for scope in owner.scopes() {
+            self.replicas.note_write(scope);
+        }
+    }
+}
+
 #[async_trait]
 impl Store for PgStore {
     async fn reviews(
@@ -200,39 +281,35 @@ impl Store for PgStore {
         sort: ReviewSort,
         page: PageRequest,
     ) -> Result<Vec<Review>, StoreError> {
-        let lease = self.lease().await?;
-        let result = reviews::list(&lease, product, sort, page).await;
-        lease.release(result)
+        read!(self, Scope::Product(product), |lease| reviews::list(&lease, product, sort, page))
     }
 
     async fn review_meta(&self, product: ProductId) -> Result<ReviewMeta, StoreError> {
-        let lease = self.lease().await?;
-        let result = reviews::meta(&lease, product).await;
-        lease.release(result)
+        read!(self, Scope::Product(product), |lease| reviews::meta(&lease, product))
     }
 
     async fn add_review(&self, review: &NewReview) -> Result<ReviewId, StoreError> {
         let lease = self.lease().await?;
         let result = reviews::add(&lease, review).await;
-        lease.release(result)
+        let id = lease.release(result)?;
+        self.wrote(Owner { product: review.product_id, question: None });
+        Ok(id)
     }
 
     async fn questions(&self, product: ProductId, page: PageRequest) -> Result<Vec<Question>, StoreError> {
-        let lease = self.lease().await?;
-        let result = qa::questions(&lease, product, page).await;
-        lease.release(result)
+        read!(self, Scope::Product(product), |lease| qa::questions(&lease, product, page))
     }
 
     async fn answers(&self, question: QuestionId, page: PageRequest) -> Result<Vec<Answer>, StoreError> {
-        let lease = self.lease().await?;
-        let result = qa::answers(&lease, question, page).await;
-        lease.release(result)
+        read!(self, Scope::Question(question), |lease| qa::answers(&lease, question, page))
     }
 
     async fn add_question(&self, question: &NewQuestion) -> Result<QuestionId, StoreError> {
         let lease = self.lease().await?;
         let result = qa::add_question(&lease, question).await;
-        lease.release(result)
+        let id = lease.release(result)?;
+        self.wrote(Owner { product: question.product_id, question: None });
+        Ok(id)
     }
 
     async fn add_answer(
@@ -242,7 +319,9 @@ impl Store for PgStore {
     ) -> Result<(AnswerId, ProductId), StoreError> {
         let lease = self.lease().await?;
         let result = qa::add_answer(&lease, question, answer).await;
-        lease.release(result)
+        let (id, product) = lease.release(result)?;
+        self.wrote(Owner { product, question: Some(question) });
+        Ok((id, product))
     }
 
     async fn flag(&self, target: FlagTarget, flag: Flag) -> Result<Owner, StoreError> {
@@ -287,10 +366,26 @@ impl Store for PgStore {
         }
         .await;
         let row = lease.release(updated)?.ok_or(StoreError::NotFound(target.kind()))?;
-        Ok(Owner {
+        let owner = Owner {
             product: ProductId::new_unchecked(row.try_get(0).map_err(db_error)?),
             question: row.try_get::<_, Option<i64>>(1).map_err(db_error)?.map(QuestionId::new_unchecked),
-        })
+        };
+        self.wrote(owner);
+        Ok(owner)
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        let lease = self.lease().await?;
+        let result = lease.simple_query("SELECT 1").await.map_err(db_error);
+        lease.release(result).map(drop)
+    }
+
+    fn note_write(&self, scope: Scope) {
+        self.replicas.note_write(scope);
+    }
+
+    fn pools(&self) -> Vec<PoolStatus> {
+        std::iter::once(pool_status("primary".to_owned(), &self.pool)).chain(self.replicas.pools()).collect()
     }
 
     async fn is_empty(&self) -> Result<bool, StoreError> {

@@ -18,7 +18,9 @@ use async_trait::async_trait;
 use atelier_core::input::{NewAnswer, NewQuestion, NewReview, PageRequest, ReviewSort};
 use atelier_core::load::BulkLoader;
 use atelier_core::records::{Answer, Question, Review, ReviewMeta};
-use atelier_core::{AnswerId, Flag, FlagTarget, Owner, ProductId, QuestionId, ReviewId, Store, StoreError};
+use atelier_core::{
+    AnswerId, Flag, FlagTarget, Owner, PoolStatus, ProductId, QuestionId, ReviewId, Store, StoreError,
+};
 use rusqlite::OptionalExtension;
 
 use pool::Pool;
@@ -120,6 +122,14 @@ impl Store for SqliteStore {
 
     async fn flag(&self, target: FlagTarget, flag: Flag) -> Result<Owner, StoreError> {
         self.pool.write(move |conn| flag_row(conn, target, flag)).await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.pool.read(|conn| conn.query_row("SELECT 1", [], |_| Ok(())).map_err(db_error)).await
+    }
+
+    fn pools(&self) -> Vec<PoolStatus> {
+        self.pool.status().into()
     }
 
     async fn is_empty(&self) -> Result<bool, StoreError> {

@@ -1,13 +1,14 @@
 //! A pool of read connections and one write connection to a SQLite file.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use atelier_core::StoreError;
+use atelier_core::{PoolStatus, StoreError};
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
-use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard, Semaphore};
 
 use crate::db_error;
 
@@ -51,6 +52,10 @@ struct Readers {
     idle: Mutex<Vec<Connection>>,
     /// One permit per idle connection, so a reader waits asynchronously when all are busy.
     permits: Arc<Semaphore>,
+    /// How many connections there are.
+    size: usize,
+    /// Reads waiting for a permit now, for the metrics.
+    waiting: AtomicUsize,
 }
 
 impl Pool {
@@ -82,7 +87,12 @@ impl Pool {
         .await
         .map_err(|e| StoreError::Internal(format!("failed to open the SQLite store: {e}")))??;
         Ok(Self {
-            readers: Arc::new(Readers { idle: Mutex::new(idle), permits: Arc::new(Semaphore::new(readers)) }),
+            readers: Arc::new(Readers {
+                idle: Mutex::new(idle),
+                permits: Arc::new(Semaphore::new(readers)),
+                size: readers,
+                waiting: AtomicUsize::new(0),
+            }),
             writer: Arc::new(AsyncMutex::new(writer)),
         })
     }
@@ -97,8 +107,14 @@ impl Pool {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        let permit: OwnedSemaphorePermit =
-            self.readers.permits.clone().acquire_owned().await.map_err(|_| closed())?;
+        let permit = match self.readers.permits.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                // Counted while it waits; a cancelled wait is uncounted by the guard's drop.
+                let _waiting = Waiting::start(&self.readers.waiting);
+                self.readers.permits.clone().acquire_owned().await.map_err(|_| closed())?
+            }
+        };
         let readers = self.readers.clone();
         tokio::task::spawn_blocking(move || {
             let conn = lock(&readers.idle).pop().ok_or_else(closed)?;
@@ -112,6 +128,25 @@ impl Pool {
         })
         .await
         .map_err(|e| StoreError::Internal(format!("a SQLite read task failed: {e}")))?
+    }
+
+    /// The readers' and the writer's status, for the metrics.
+    pub(crate) fn status(&self) -> [PoolStatus; 2] {
+        let readers = &self.readers;
+        [
+            PoolStatus {
+                name: "readers".into(),
+                max: readers.size,
+                in_use: readers.size.saturating_sub(readers.permits.available_permits()),
+                waiting: readers.waiting.load(Ordering::Relaxed),
+            },
+            PoolStatus {
+                name: "writer".into(),
+                max: 1,
+                in_use: usize::from(self.writer.try_lock().is_err()),
+                waiting: 0,
+            },
+        ]
     }
 
     /// Runs `work` on the writer once every earlier write has finished.
@@ -147,6 +182,22 @@ impl Pool {
             Ok((guard, result)) => (Some(guard), result),
             Err(e) => (None, Err(StoreError::Internal(format!("a SQLite write panicked: {e}")))),
         }
+    }
+}
+
+/// One waiter counted for as long as it lives.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn start(counter: &'a AtomicUsize) -> Self {
+        counter.fetch_add(1, Ordering::Relaxed);
+        Self(counter)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -28,7 +28,7 @@ impl TestApp {
         let listener =
             tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("failed to bind a test port");
         let base = format!("http://{}", listener.local_addr().expect("a bound listener has an address"));
-        let router = atelier_api::router(store, config);
+        let router = atelier_api::router(store, config).expect("the test's API settings are valid");
         let (shutdown, stopped) = oneshot::channel::<()>();
         let limits = config.limits.clone();
         tokio::spawn(async move {

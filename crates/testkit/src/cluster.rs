@@ -42,6 +42,71 @@ impl Cluster {
         panic!("the throwaway PostgreSQL cluster did not start: {}", cluster.log_text());
     }
 
+    /// A streaming replica of this cluster (`pg_basebackup -R`), started on a port of its own;
+    /// it follows the primary until stopped or dropped.
+    pub fn replica(&self) -> Self {
+        let dir =
+            tempfile::Builder::new().prefix("atelier-pg-replica-").tempdir().expect("a temporary directory");
+        let mut replica = Self { dir, port: 0 };
+        if is_root() {
+            let status = Command::new("chown")
+                .args(["-R", "postgres:postgres", path(replica.dir.path())])
+                .status()
+                .expect("chown");
+            assert!(status.success(), "failed to give the replica's directory to the postgres user");
+        }
+        let data = replica.data();
+        let port = self.port.to_string();
+        replica.pg(
+            "pg_basebackup",
+            &[
+                "-D",
+                path(&data),
+                "-R",
+                "-X",
+                "stream",
+                "-c",
+                "fast",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port,
+                "-U",
+                "postgres",
+            ],
+        );
+        for _ in 0..5 {
+            replica.port = free_port();
+            if replica.try_start() {
+                return replica;
+            }
+        }
+        panic!("the replica did not start: {}", replica.log_text());
+    }
+
+    /// Runs `sql` on its `postgres` database with psql, returning what it prints.
+    pub fn psql(&self, sql: &str) -> String {
+        let output = Command::new("psql")
+            .args([
+                "-X",
+                "-qAt",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-c",
+                sql,
+            ])
+            .output()
+            .expect("psql");
+        assert!(output.status.success(), "psql {sql:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    }
+
     /// A URL of its `postgres` database.
     pub fn url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)

@@ -75,6 +75,10 @@ impl Store for FailingStore {
         self.fail().await
     }
 
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.fail().await
+    }
+
     async fn is_empty(&self) -> Result<bool, StoreError> {
         self.fail().await
     }

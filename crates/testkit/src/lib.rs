@@ -11,6 +11,7 @@ mod cluster;
 mod failing;
 mod fixtures;
 mod proxy;
+mod redis;
 mod stores;
 
 pub use app::TestApp;
@@ -18,6 +19,7 @@ pub use cluster::Cluster;
 pub use failing::{FailingStore, Failure, SECRET_DETAIL};
 pub use fixtures::{Fixture, fixture_batch};
 pub use proxy::StatementCounter;
+pub use redis::RedisServer;
 pub use stores::{TestStore, postgres_admin_url};
 
 /// Declares each test once for every store: `mod sqlite` and `mod postgres` each get a copy,

@@ -1,0 +1,139 @@
+//! Metrics in Prometheus's text format, for `GET /metrics` (or its own `--metrics-listen`
+//! address), and the probes `/healthz` and `/readyz`.
+//!
+//! One process-wide recorder (the `metrics` facade), installed by the first router built:
+//! requests and their latency by route, method and status; cache lookups by tier; calls of the
+//! store by statement; shed and timed-out requests; shared-cache errors. The connection pools'
+//! gauges are read from the store at each scrape. Histograms have fixed buckets, so they
+//! aggregate across instances.
+
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use atelier_core::Store;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use metrics::{counter, gauge, histogram};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+use crate::{ApiError, AppState};
+
+/// Seconds: from a cached hit to the request deadline.
+const BUCKETS: &[f64] =
+    &[0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
+
+/// The process's recorder, installed on first use. If some other recorder was installed
+/// first (a host application's), this one still renders, but nothing records into it.
+pub(crate) fn handle() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let recorder = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), BUCKETS)
+            .expect("the buckets are not empty")
+            .build_recorder();
+        let handle = recorder.handle();
+        if metrics::set_global_recorder(recorder).is_err() {
+            tracing::warn!("another metrics recorder is installed: /metrics will stay empty");
+        }
+        // Histogram samples wait in buffers until a scrape or this drains them.
+        let upkeep = handle.clone();
+        std::thread::Builder::new()
+            .name("metrics-upkeep".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(Duration::from_secs(5));
+                    upkeep.run_upkeep();
+                }
+            })
+            .expect("a thread for the metrics upkeep");
+        handle
+    })
+}
+
+/// Counts and times every request by its route (the route table's path, `unmatched` for
+/// none), method and status, shed and timed-out ones included.
+pub(crate) async fn track(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched".to_owned(), |path| path.as_str().to_owned());
+    let method = request.method().as_str().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_str().to_owned();
+    let seconds = started.elapsed().as_secs_f64();
+    histogram!("atelier_http_request_duration_seconds", "route" => route.clone(), "method" => method.clone())
+        .record(seconds);
+    counter!("atelier_http_requests_total", "route" => route, "method" => method, "status" => status)
+        .increment(1);
+    response
+}
+
+/// A cache lookup in `tier` (`memory` or `redis`).
+pub(crate) fn cache_lookup(tier: &'static str, hit: bool) {
+    counter!("atelier_cache_lookups_total", "tier" => tier, "result" => if hit { "hit" } else { "miss" })
+        .increment(1);
+}
+
+/// A call to the shared cache that failed or timed out.
+pub(crate) fn shared_cache_error() {
+    counter!("atelier_cache_errors_total", "tier" => "redis").increment(1);
+}
+
+/// A request refused because too many of its kind were in progress.
+pub(crate) fn shed(kind: &'static str) {
+    counter!("atelier_requests_shed_total", "kind" => kind).increment(1);
+}
+
+/// A request answered 503 at its deadline.
+pub(crate) fn timed_out() {
+    counter!("atelier_requests_timed_out_total").increment(1);
+}
+
+/// Times one call of the store (one statement, with its wait for a connection).
+pub(crate) async fn statement<T>(
+    name: &'static str,
+    call: impl Future<Output = Result<T, atelier_core::StoreError>>,
+) -> Result<T, atelier_core::StoreError> {
+    let started = Instant::now();
+    let result = call.await;
+    let outcome = if result.is_ok() { "ok" } else { "error" };
+    histogram!("atelier_store_statement_duration_seconds", "statement" => name, "outcome" => outcome)
+        .record(started.elapsed().as_secs_f64());
+    result
+}
+
+/// `GET /metrics`: everything recorded so far, with the pools' gauges as they are now.
+pub(crate) async fn render(store: Arc<dyn Store>) -> Response {
+    for pool in store.pools() {
+        let name = pool.name;
+        gauge!("atelier_pool_connections_max", "pool" => name.clone()).set(pool.max as f64);
+        gauge!("atelier_pool_connections_in_use", "pool" => name.clone()).set(pool.in_use as f64);
+        gauge!("atelier_pool_waiting", "pool" => name).set(pool.waiting as f64);
+    }
+    let mut response = handle().render().into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
+    response
+}
+
+/// `GET /healthz`: the process is alive and serving HTTP.
+pub(crate) async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// How long `/readyz` waits for the store.
+const READY_WITHIN: Duration = Duration::from_secs(2);
+
+/// `GET /readyz`: the store answers a trivial statement within two seconds (200), or not (503
+/// with the JSON error body), so a balancer stops sending traffic while it does not.
+pub(crate) async fn readyz(State(app): State<AppState>) -> Response {
+    match tokio::time::timeout(READY_WITHIN, app.store.ping()).await {
+        Ok(Ok(())) => (StatusCode::OK, "ready").into_response(),
+        Ok(Err(e)) => ApiError::from(e).into_response(),
+        Err(_) => ApiError::Timeout(READY_WITHIN).into_response(),
+    }
+}

@@ -1,0 +1,110 @@
+//! `/metrics`, `/healthz` and `/readyz` through the API, on both stores.
+
+use std::sync::Arc;
+
+use atelier_api::ApiConfig;
+use atelier_testkit::{FailingStore, Failure, TestApp, for_each_store};
+
+use super::app_with_fixture;
+
+/// The value of the sample of `name` whose labels include every one of `labels`, from the
+/// text format; `None` when there is no such sample.
+pub fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    text.lines().filter(|line| !line.starts_with('#')).find_map(|line| {
+        let (series, value) = line.rsplit_once(' ')?;
+        let (metric, rest) = series.split_once('{').unwrap_or((series, ""));
+        let matches = metric == name
+            && labels.iter().all(|(key, wanted)| rest.contains(&format!("{key}=\"{wanted}\"")));
+        matches.then(|| value.parse().ok()).flatten()
+    })
+}
+
+/// The status of a GET of a plain-text route.
+async fn status(app: &TestApp, path: &str) -> u16 {
+    app.client.get(app.url(path)).send().await.unwrap().status().as_u16()
+}
+
+async fn scrape(app: &TestApp) -> String {
+    let response = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    response.text().await.unwrap()
+}
+
+for_each_store! {
+    async fn requests_are_counted_by_route_method_and_status(test) {
+        let (app, _) = app_with_fixture(&test).await;
+        for _ in 0..3 {
+            assert_eq!(app.get("/reviews/meta?product_id=1").await.0, 200);
+        }
+        assert_eq!(app.get("/reviews/meta?product_id=999999").await.0, 404);
+        assert_eq!(app.get("/api/fec2/hr-rfe/qa/questions?product_id=1").await.0, 200);
+        assert_eq!(app.get("/no/such/route").await.0, 404);
+        let text = scrape(&app).await;
+        let requests = |route, status| {
+            sample(&text, "atelier_http_requests_total", &[("route", route), ("method", "GET"), ("status", status)])
+        };
+        assert_eq!(requests("/reviews/meta", "200"), Some(3.0), "{text}");
+        assert_eq!(requests("/reviews/meta", "404"), Some(1.0));
+        assert_eq!(requests("/qa/questions", "200"), Some(1.0), "the campus prefix is the same route");
+        assert_eq!(requests("unmatched", "404"), Some(1.0));
+        let latency = |route| {
+            sample(&text, "atelier_http_request_duration_seconds_count", &[("route", route), ("method", "GET")])
+        };
+        assert_eq!(latency("/reviews/meta"), Some(4.0));
+        assert!(
+            sample(&text, "atelier_http_request_duration_seconds_bucket", &[("route", "/reviews/meta"), ("le", "5")])
+                == Some(4.0)
+        );
+        // Product 1's meta: one miss, then two hits; the unknown product missed once too.
+        let lookups = |result| sample(&text, "atelier_cache_lookups_total", &[("tier", "memory"), ("result", result)]);
+        assert_eq!(lookups("hit"), Some(2.0));
+        assert_eq!(lookups("miss"), Some(3.0));
+        let statements = |outcome| {
+            sample(&text, "atelier_store_statement_duration_seconds_count", &[("statement", "review_meta"), ("outcome", outcome)])
+        };
+        assert_eq!(statements("ok"), Some(1.0));
+        assert_eq!(statements("error"), Some(1.0), "the unknown product");
+        let pool = if test.kind == "sqlite" { "readers" } else { "primary" };
+        assert!(sample(&text, "atelier_pool_connections_max", &[("pool", pool)]).is_some_and(|max| max >= 1.0), "{text}");
+        assert_eq!(sample(&text, "atelier_pool_connections_in_use", &[("pool", pool)]), Some(0.0));
+    }
+
+    async fn the_store_answering_makes_the_instance_ready(test) {
+        let (app, _) = app_with_fixture(&test).await;
+        assert_eq!(status(&app, "/readyz").await, 200);
+        assert_eq!(status(&app, "/healthz").await, 200);
+    }
+}
+
+#[tokio::test]
+async fn an_instance_whose_store_does_not_answer_is_alive_but_not_ready() {
+    for failure in [Failure::Unavailable, Failure::Hang] {
+        let app = TestApp::spawn(Arc::new(FailingStore(failure))).await;
+        assert_eq!(status(&app, "/healthz").await, 200);
+        let (status, body) = app.get("/readyz").await;
+        assert_eq!(status, 503, "{failure:?}");
+        assert!(body["error"].is_string(), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn shed_and_timed_out_requests_are_counted() {
+    let limits =
+        atelier_api::Limits { request_timeout: std::time::Duration::from_millis(50), ..Default::default() };
+    let app = TestApp::spawn_with(
+        Arc::new(FailingStore(Failure::Hang)),
+        &ApiConfig { limits, ..Default::default() },
+    )
+    .await;
+    assert_eq!(app.get("/reviews/meta?product_id=1").await.0, 503);
+    let text = scrape(&app).await;
+    assert_eq!(sample(&text, "atelier_requests_timed_out_total", &[]), Some(1.0), "{text}");
+}
+
+#[tokio::test]
+async fn metrics_served_elsewhere_are_not_on_the_api() {
+    let config = ApiConfig { metrics_on_api: false, ..Default::default() };
+    let app = TestApp::spawn_with(Arc::new(FailingStore(Failure::Unavailable)), &config).await;
+    assert_eq!(status(&app, "/metrics").await, 404);
+}
