@@ -27,10 +27,17 @@ pub struct ImportOptions {
     /// Rows per batch sent to the store.
     #[arg(long, default_value_t = 50_000)]
     batch_rows: usize,
+    /// Serve `/metrics` here while the import runs (rows accepted and rejected by file), for a
+    /// long import watched by Prometheus.
+    #[arg(long)]
+    metrics_listen: Option<std::net::SocketAddr>,
 }
 
 pub async fn run(options: ImportOptions) -> anyhow::Result<()> {
     let store = options.store.open_for_loading().await?;
+    if let Some(address) = options.metrics_listen {
+        crate::serve::serve_metrics(address, store.clone()).await?;
+    }
     let settings = ImportSettings {
         dir: options.dir.clone(),
         replace: options.replace,

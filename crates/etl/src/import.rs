@@ -303,6 +303,13 @@ pub async fn import(store: &dyn Store, settings: &ImportSettings) -> Result<Impo
 
 type ReadOutcome = Result<(Known, csv::Writer<File>, u64, u64), ImportError>;
 
+/// Counts `rows` accepted rows of file `name` handed to the store, for `atelier_import_rows_total`
+/// (the load commits them all at its end, or none).
+fn rows_imported(name: &str, rows: usize) {
+    metrics::counter!("atelier_import_rows_total", "file" => name.to_owned(), "outcome" => "accepted")
+        .increment(rows as u64);
+}
+
 /// Reads one file on a blocking thread, sending batches of accepted rows and writing rejects.
 fn read_file(
     table: Table,
@@ -345,10 +352,13 @@ fn read_file(
                     Ok(()) => loaded += 1,
                     Err(reason) => {
                         rejected += 1;
+                        metrics::counter!("atelier_import_rows_total", "file" => name.to_owned(), "outcome" => "rejected")
+                            .increment(1);
                         rejects.write_record([name, &line.to_string(), &reason]).map_err(|e| io(e.into()))?;
                     }
                 }
                 if batch.len() >= batch_rows {
+                    rows_imported(name, batch.len());
                     if sender.blocking_send(std::mem::take(&mut batch)).is_err() {
                         break; // the loader failed; the import reports its error
                     }
@@ -369,6 +379,7 @@ fn read_file(
         }
     }
     if !batch.is_empty() {
+        rows_imported(name, batch.len());
         let _ = sender.blocking_send(batch);
     }
     progress.finish_and_clear();

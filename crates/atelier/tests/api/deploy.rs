@@ -73,16 +73,22 @@ fn bench(url: &str, scenario: &str, rate: u32, seconds: u32) -> Value {
     serde_json::from_slice(&output.stdout).expect("a JSON report")
 }
 
-/// What Prometheus holds now: requests by route, summed over the instances.
-async fn counted(prometheus: &str) -> Vec<(String, u64)> {
-    let response: Value = reqwest::Client::new()
-        .get(format!("{prometheus}/api/v1/query?query=sum%20by%20(route)%20(atelier_http_requests_total)"))
+/// Prometheus's answer to `query` at this moment.
+async fn query(prometheus: &str, query: &str) -> Value {
+    let encoded: String = form_urlencoded::byte_serialize(query.as_bytes()).collect();
+    reqwest::Client::new()
+        .get(format!("{prometheus}/api/v1/query?query={encoded}"))
         .send()
         .await
         .unwrap()
         .json()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// What Prometheus holds now: requests by route, summed over the instances.
+async fn counted(prometheus: &str) -> Vec<(String, u64)> {
+    let response = query(prometheus, "sum by (route) (atelier_http_requests_total)").await;
     let mut routes: Vec<(String, u64)> = response["data"]["result"]
         .as_array()
         .unwrap()
@@ -129,6 +135,39 @@ async fn the_deployment_counts_every_request_in_prometheus_and_a_restart_fails_n
             started.elapsed() < Duration::from_secs(20),
             "Prometheus holds {routes:?}, the bench sent {expected:?}"
         );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // Every query of the Grafana dashboard is one Prometheus answers, with data for the
+    // request panels.
+    let dashboard: Value =
+        serde_json::from_str(include_str!("../../../../deploy/grafana-dashboard.json")).unwrap();
+    for panel in dashboard["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().unwrap() {
+            let expr = target["expr"].as_str().unwrap().replace("$__rate_interval", "1m").replace("$instance", ".*");
+            let answer = query(&deployment.prometheus(), &expr).await;
+            assert_eq!(answer["status"], "success", "{}: {expr}: {answer}", panel["title"]);
+        }
+    }
+    // A latency panel's query has a p99 for each route the bench sent to, once Prometheus
+    // has two scrapes of it.
+    let started = Instant::now();
+    loop {
+        let latency = query(
+            &deployment.prometheus(),
+            "histogram_quantile(0.99, sum by (le, route) (rate(atelier_http_request_duration_seconds_bucket[1m])))",
+        )
+        .await;
+        let routes: Vec<&str> = latency["data"]["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|series| series["metric"]["route"].as_str())
+            .collect();
+        if ["/reviews/meta", "/reviews", "/qa/questions"].iter().all(|route| routes.contains(route)) {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "no p99 for every route: {latency}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
