@@ -212,12 +212,14 @@ pub async fn serve(store: Arc<dyn Store>, listener: TcpListener, http: &HttpOpti
 
 /// Serves `/metrics` on `address` in the background, for as long as the process runs.
 pub async fn serve_metrics(address: SocketAddr, store: Arc<dyn Store>) -> anyhow::Result<()> {
-    let listener =
-        TcpListener::bind(address).await.with_context(|| format!("failed to listen for metrics on {address}"))?;
+    let listener = TcpListener::bind(address)
+        .await
+        .with_context(|| format!("failed to listen for metrics on {address}"))?;
     tracing::info!(%address, "serving metrics");
     let router = atelier_api::metrics_router(store);
     tokio::spawn(async move {
-        if let Err(e) = atelier_api::serve(listener, router, std::future::pending(), &Limits::default()).await {
+        if let Err(e) = atelier_api::serve(listener, router, std::future::pending(), &Limits::default()).await
+        {
             tracing::error!(error = %e, "the metrics listener failed");
         }
     });

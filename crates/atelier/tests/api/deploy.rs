@@ -144,7 +144,8 @@ async fn the_deployment_counts_every_request_in_prometheus_and_a_restart_fails_n
         serde_json::from_str(include_str!("../../../../deploy/grafana-dashboard.json")).unwrap();
     for panel in dashboard["panels"].as_array().unwrap() {
         for target in panel["targets"].as_array().unwrap() {
-            let expr = target["expr"].as_str().unwrap().replace("$__rate_interval", "1m").replace("$instance", ".*");
+            let expr =
+                target["expr"].as_str().unwrap().replace("$__rate_interval", "1m").replace("$instance", ".*");
             let answer = query(&deployment.prometheus(), &expr).await;
             assert_eq!(answer["status"], "success", "{}: {expr}: {answer}", panel["title"]);
         }

@@ -321,13 +321,17 @@ async fn rows_accepted_and_rejected_are_counted_in_the_metrics_by_file() {
     let app = TestApp::spawn(test.store.clone()).await;
     let dir = tempfile::tempdir().unwrap();
     bad_rows_dir(dir.path());
-    let report = import(test.store.as_ref(), &options(dir.path(), &dir.path().join("rejects.csv"))).await.unwrap();
+    let report =
+        import(test.store.as_ref(), &options(dir.path(), &dir.path().join("rejects.csv"))).await.unwrap();
     let text = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
     for file in &report.files {
         let name = file.path.as_ref().unwrap().file_name().unwrap().to_str().unwrap();
         for (outcome, rows) in [("accepted", file.loaded), ("rejected", file.rejected)] {
-            let counted =
-                super::metrics::sample(&text, "atelier_import_rows_total", &[("file", name), ("outcome", outcome)]);
+            let counted = super::metrics::sample(
+                &text,
+                "atelier_import_rows_total",
+                &[("file", name), ("outcome", outcome)],
+            );
             assert_eq!(counted.unwrap_or(0.0), rows as f64, "{name} {outcome}: {text}");
         }
     }
