@@ -1,4 +1,4 @@
-//! `atelier generate`: a deterministic catalogue, as the eight CSV files or straight into a
+//! `atelier generate`: a deterministic catalogue, as the CSV files or straight into a
 //! store.
 
 use std::path::PathBuf;
@@ -21,7 +21,7 @@ pub struct GenerateOptions {
     /// The seed: the same seed gives the same catalogue, byte for byte.
     #[arg(long, env = "ATELIER_SEED", default_value_t = 42)]
     seed: u64,
-    /// Write the eight CSV files of the original dataset into this folder.
+    /// Write the CSV files of the original dataset (thirteen) into this folder.
     #[arg(long, required_unless_present = "into", conflicts_with = "into")]
     out: Option<PathBuf>,
     /// Write straight into this store instead: sqlite://PATH or postgres://... (migrated first).
@@ -64,6 +64,21 @@ pub struct ProportionOptions {
     /// One review, question or answer in this many is reported (0: none).
     #[arg(long, default_value_t = 30)]
     reported_one_in: u32,
+    /// Features per product.
+    #[arg(long, default_value_t = Proportions::default().features_per_product)]
+    features_per_product: f64,
+    /// Styles per product.
+    #[arg(long, default_value_t = Proportions::default().styles_per_product)]
+    styles_per_product: f64,
+    /// Skus per style.
+    #[arg(long, default_value_t = Proportions::default().skus_per_style)]
+    skus_per_style: f64,
+    /// Photos per style.
+    #[arg(long, default_value_t = Proportions::default().photos_per_style)]
+    photos_per_style: f64,
+    /// Related products per product.
+    #[arg(long, default_value_t = Proportions::default().related_per_product)]
+    related_per_product: f64,
 }
 
 impl From<&ProportionOptions> for Proportions {
@@ -76,6 +91,11 @@ impl From<&ProportionOptions> for Proportions {
             answers_per_question: o.answers_per_question,
             photos_per_answer: o.photos_per_answer,
             reported_one_in: o.reported_one_in,
+            features_per_product: o.features_per_product,
+            styles_per_product: o.styles_per_product,
+            skus_per_style: o.skus_per_style,
+            photos_per_style: o.photos_per_style,
+            related_per_product: o.related_per_product,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! `atelier import`: loads the eight CSV files of the original dataset into a store.
+//! `atelier import`: loads the CSV files of the original dataset into a store.
 
 use std::path::PathBuf;
 

@@ -11,7 +11,9 @@
 
 use std::ops::{Index, IndexMut};
 
-use self::Kind::{Date, Email, Flag, Id, OptionalText, Parent, Price, Stars, Text, Votes};
+use self::Kind::{
+    Date, Email, Flag, Id, OptionalPrice, OptionalText, Parent, Price, Quantity, Stars, Text, Votes,
+};
 
 /// What a column holds: the type it is stored as and the rule its values follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +39,10 @@ pub enum Kind {
     Email,
     /// A price kept as written (e.g. `140`): text in the store, a bare number in the file.
     Price,
+    /// A price that may be absent (the files' bare `null`, e.g. no sale), stored as NULL.
+    OptionalPrice,
+    /// How many of a sku are in stock: 0 to 2,147,483,647, stored in 32 bits.
+    Quantity,
 }
 
 /// How a CSV file writes a boolean: the files disagree, and the writer reproduces each.
@@ -69,9 +75,9 @@ impl Kind {
         match self {
             Id | Parent(_) | Date => Storage::Int64,
             Stars => Storage::Int16,
-            Votes => Storage::Int32,
+            Votes | Quantity => Storage::Int32,
             Flag(_) => Storage::Bool,
-            Text | OptionalText | Email | Price => Storage::Text,
+            Text | OptionalText | Email | Price | OptionalPrice => Storage::Text,
         }
     }
 
@@ -505,6 +511,69 @@ tables! {
         default_price: String = Price;
     }
 
+    /// `features.csv`: a product's features (`Fabric`: `Canvas`), in file order.
+    Features: FeatureRow in features, "features", "feature", ["features.csv"] {
+        /// Feature id.
+        id: i64 = Id;
+        /// The product it describes.
+        product_id: i64 = Parent(Table::Products);
+        /// What the feature is, e.g. "Fabric".
+        feature: String = Text;
+        /// Its value, e.g. "Canvas"; `None` for the file's bare `null`.
+        value: Option<String> = OptionalText;
+    }
+
+    /// `styles.csv`: the styles a product is sold in.
+    Styles: StyleRow in styles, "styles", "style", ["styles.csv"] {
+        /// Style id.
+        id: i64 = Id;
+        /// The product.
+        product_id: i64 = Parent(Table::Products), header "productId";
+        /// Display name, e.g. "Forest Green & Black".
+        name: String = Text;
+        /// The sale price as written; `None` when there is no sale (the bare `null`).
+        sale_price: Option<String> = OptionalPrice;
+        /// The price as written.
+        original_price: String = Price;
+        /// Whether it is the product's default style (a product may have none).
+        default_style: bool = Flag(FlagStyle::Digits);
+    }
+
+    /// `skus.csv`: a style's sizes and their stock.
+    Skus: SkuRow in skus, "skus", "sku", ["skus.csv"] {
+        /// Sku id.
+        id: i64 = Id;
+        /// The style.
+        style_id: i64 = Parent(Table::Styles), header "styleId";
+        /// Size, e.g. "XS" or "7.5".
+        size: String = Text;
+        /// In stock.
+        quantity: i32 = Quantity;
+    }
+
+    /// `photos.csv`: a style's photos, in file order.
+    StylePhotos: StylePhotoRow in style_photos, "style_photos", "style photo", ["photos.csv"] {
+        /// Photo id.
+        id: i64 = Id;
+        /// The style.
+        style_id: i64 = Parent(Table::Styles), header "styleId";
+        /// Image URL.
+        url: String = Text;
+        /// Thumbnail URL.
+        thumbnail_url: String = Text;
+    }
+
+    /// `related.csv`: the products shown beside a product, in file order (self-references and
+    /// repeats included, as the original data has them).
+    Related: RelatedRow in related, "related", "related product", ["related.csv"] {
+        /// Row id.
+        id: i64 = Id;
+        /// The product shown.
+        current_product_id: i64 = Parent(Table::Products);
+        /// The product shown beside it.
+        related_product_id: i64 = Parent(Table::Products);
+    }
+
     /// `characteristics.csv`: what a product's reviews rate (Fit, Length, ...).
     Characteristics: CharacteristicRow in characteristics, "characteristics", "characteristic",
         ["characteristics.csv"] {
@@ -628,6 +697,17 @@ mod tests {
     fn filled() -> Batch {
         Batch {
             products: vec![ProductRow { id: 1, default_price: "140".into(), ..Default::default() }],
+            features: vec![FeatureRow { id: 1, product_id: 1, feature: "Fabric".into(), value: None }],
+            styles: vec![StyleRow {
+                id: 1,
+                product_id: 1,
+                original_price: "140".into(),
+                sale_price: Some("100".into()),
+                ..Default::default()
+            }],
+            skus: vec![SkuRow { id: 1, style_id: 1, size: "XS".into(), quantity: 8 }],
+            style_photos: vec![StylePhotoRow { id: 1, style_id: 1, ..Default::default() }],
+            related: vec![RelatedRow { id: 1, current_product_id: 1, related_product_id: 1 }],
             characteristics: vec![CharacteristicRow { id: 1, product_id: 1, name: "Fit".into() }],
             reviews: vec![ReviewRow {
                 id: 1,
@@ -674,7 +754,7 @@ mod tests {
                     (Value::Int(_), Storage::Int16 | Storage::Int32 | Storage::Int64) => true,
                     (Value::Bool(_), Storage::Bool) => true,
                     (Value::Text(_), Storage::Text) => true,
-                    (Value::Null, _) => column.kind == OptionalText,
+                    (Value::Null, _) => matches!(column.kind, OptionalText | OptionalPrice),
                     _ => false,
                 };
                 assert!(fits, "{}.{} holds {value:?}", rows.table().describe().name, column.name);
@@ -710,7 +790,7 @@ mod tests {
         let mut counts = Counts::default();
         counts.add(&filled());
         counts.add(&filled());
-        assert_eq!((counts[Table::Reviews], counts.total()), (2, 16));
-        assert_eq!(filled().len(), 8);
+        assert_eq!((counts[Table::Reviews], counts.total()), (2, 26));
+        assert_eq!(filled().len(), 13);
     }
 }

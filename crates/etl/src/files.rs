@@ -69,7 +69,9 @@ fn write_line(out: &mut Vec<u8>, columns: &[Column], values: &[Value<'_>]) {
             (Value::Int(value), _) => int(out, value),
             (Value::Bool(value), Kind::Flag(FlagStyle::Digits)) => out.push(if value { b'1' } else { b'0' }),
             (Value::Bool(value), _) => out.extend_from_slice(if value { b"true" } else { b"false" }),
-            (Value::Text(value), Kind::Price) => out.extend_from_slice(value.as_bytes()),
+            (Value::Text(value), Kind::Price | Kind::OptionalPrice) => {
+                out.extend_from_slice(value.as_bytes())
+            }
             (Value::Text(value), _) => text(out, value),
             (Value::Null, _) => out.extend_from_slice(b"null"),
         }
@@ -89,7 +91,7 @@ pub type Reason = String;
 pub fn columns_in_header(columns: &[Column], found: &[String]) -> Option<usize> {
     let present = found.len();
     let known = present <= columns.len()
-        && found.iter().zip(columns).all(|(name, column)| *name == column.header)
+        && found.iter().zip(columns).all(|(name, column)| name.eq_ignore_ascii_case(column.header))
         && columns[present..].iter().all(|column| column.absent.is_some());
     known.then_some(present)
 }
@@ -148,11 +150,22 @@ fn read_value<'r>(column: &Column, raw: &'r [u8]) -> Result<Value<'r>, Reason> {
         // Never returned, so `null` is kept as an empty address rather than refused.
         Kind::Email if text == "null" => Ok(Value::Text("")),
         Kind::Email => Ok(Value::Text(text)),
-        Kind::Price if trimmed.parse::<f64>().is_ok_and(|p| p.is_finite() && p >= 0.0) => {
-            Ok(Value::Text(trimmed))
-        }
-        Kind::Price => Err(format!("{name} is not a price: {trimmed:?}")),
+        Kind::Price | Kind::OptionalPrice if is_price(trimmed) => Ok(Value::Text(trimmed)),
+        Kind::OptionalPrice if trimmed.is_empty() || trimmed == "null" => Ok(Value::Null),
+        Kind::Price | Kind::OptionalPrice => Err(format!("{name} is not a price: {trimmed:?}")),
+        // The original skus.csv has a space before some quantities: trimmed like every number.
+        Kind::Quantity => int_in(0..=i64::from(i32::MAX)),
     }
+}
+
+/// A non-negative amount of at most two decimals, as the files write prices (`140`, `99.5`).
+fn is_price(text: &str) -> bool {
+    let (units, cents) = text.split_once('.').unwrap_or((text, ""));
+    !units.is_empty()
+        && units.len() <= 12
+        && cents.len() <= 2
+        && units.bytes().chain(cents.bytes()).all(|b| b.is_ascii_digit())
+        && cents.is_empty() != text.contains('.')
 }
 
 /// Epoch milliseconds, or a `YYYY-MM-DD` date (the 2020 edition) at midnight UTC.
@@ -190,6 +203,16 @@ mod tests {
 
     use super::*;
 
+    #[test]
+    fn a_price_is_digits_with_at_most_two_decimals() {
+        for good in ["140", "0", "99.5", "99.50", "1000000"] {
+            assert!(is_price(good), "{good}");
+        }
+        for bad in ["", "-1", "1e3", "1.", ".5", "1.234", "1,50", "free", "NaN", "1 0"] {
+            assert!(!is_price(bad), "{bad}");
+        }
+    }
+
     fn record(line: &str) -> csv::ByteRecord {
         let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(line.as_bytes());
         reader.byte_records().next().unwrap().unwrap()
@@ -223,6 +246,11 @@ mod tests {
             lines,
             [
                 "id,name,slogan,description,category,default_price\n",
+                "id,product_id,feature,value\n",
+                "id,productId,name,sale_price,original_price,default_style\n",
+                "id,styleId,size,quantity\n",
+                "id,styleId,url,thumbnail_url\n",
+                "id,current_product_id,related_product_id\n",
                 "id,product_id,name\n",
                 "id,product_id,rating,date,summary,body,recommend,reported,reviewer_name,reviewer_email,response,helpfulness\n",
                 "id,review_id,url\n",

@@ -182,9 +182,15 @@ fn accept<R: Row>(
 ) -> Result<(), Reason> {
     let row: R = files::read_row(record, present)?;
     let mut product: Option<ParentOf> = None;
-    for (column, table) in R::TABLE.describe().parents() {
+    let description = R::TABLE.describe();
+    // Two products named directly (a related product) are two products, not a disagreement.
+    let products_named = description.parents().filter(|&(_, table)| table == Table::Products).count();
+    for (column, table) in description.parents() {
         let id = row.key(column).unwrap_or_default();
         let Some(of) = known.parent(table, id, batch)? else { continue };
+        if table == Table::Products && products_named > 1 {
+            continue;
+        }
         match &product {
             Some(first) if first.product != of => {
                 return Err(format!(

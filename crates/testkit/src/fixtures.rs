@@ -257,5 +257,6 @@ pub fn fixture_batch() -> Batch {
         questions,
         answers,
         answer_photos,
+        ..Batch::default()
     }
 }

@@ -58,8 +58,12 @@ async fn a_body_one_instance_made_is_served_by_the_other_from_redis() {
     Fixture::load(test.store.as_ref(), fixture_batch()).await;
     let (one, other) = two_instances(test.store.clone(), &redis.url()).await;
     let (_, made) = one.get("/qa/questions?product_id=1").await;
-    // The fill is in the background: the other instance finds it within moments.
+    // The fill is in the background: read through the other instance once it is in Redis.
     let started = std::time::Instant::now();
+    while redis_bodies(&redis) == 0 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "the body never reached Redis");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     loop {
         let (_, served) = other.get("/qa/questions?product_id=1").await;
         assert_eq!(served, made);
@@ -74,6 +78,15 @@ async fn a_body_one_instance_made_is_served_by_the_other_from_redis() {
         }
         assert!(started.elapsed() < std::time::Duration::from_secs(5), "never a hit in Redis: {text}");
     }
+}
+
+/// How many scopes' bodies the Redis server holds.
+fn redis_bodies(redis: &RedisServer) -> usize {
+    let output = std::process::Command::new("redis-cli")
+        .args(["-u", &redis.url(), "--scan", "--pattern", "*:body"])
+        .output()
+        .expect("redis-cli");
+    String::from_utf8_lossy(&output.stdout).lines().count()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

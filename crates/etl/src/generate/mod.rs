@@ -1,5 +1,6 @@
 //! The generator of demo and benchmark catalogues, in the original dataset's proportions.
 
+mod catalogue;
 mod text;
 
 use std::fs::File;
@@ -44,6 +45,16 @@ pub struct Proportions {
     pub photos_per_answer: f64,
     /// One review, question or answer in this many is reported (original: about 30).
     pub reported_one_in: u32,
+    /// Features per product (original: 2.22).
+    pub features_per_product: f64,
+    /// Styles per product (original: 1.96).
+    pub styles_per_product: f64,
+    /// Skus per style (original: 5.78).
+    pub skus_per_style: f64,
+    /// Photos per style (original: 2.89).
+    pub photos_per_style: f64,
+    /// Related products per product (original: 4.51).
+    pub related_per_product: f64,
 }
 
 impl Default for Proportions {
@@ -56,6 +67,11 @@ impl Default for Proportions {
             answers_per_question: 1.95,
             photos_per_answer: 0.3,
             reported_one_in: 30,
+            features_per_product: 2.22,
+            styles_per_product: 1.96,
+            skus_per_style: 5.78,
+            photos_per_style: 2.89,
+            related_per_product: 4.51,
         }
     }
 }
@@ -69,11 +85,22 @@ pub fn chunk(
     first_product: i64,
     products: i64,
 ) -> Batch {
-    let mut draw =
-        Draw(Xoshiro256PlusPlus::seed_from_u64(seed ^ chunk_index.wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+    let stream = seed ^ chunk_index.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mut draw = Draw(Xoshiro256PlusPlus::seed_from_u64(stream));
+    // The styles, features and related products draw from a stream of their own, so adding them
+    // left every review and question of a seed as it was.
+    let mut catalogue_draw = Draw(Xoshiro256PlusPlus::seed_from_u64(stream ^ 0x5DEE_CE66_D1CE_5EED));
+    let products_in_chunk = first_product..first_product + products;
     let mut batch = Batch::default();
-    for product_id in first_product..first_product + products {
+    for product_id in products_in_chunk.clone() {
         product(&mut draw, proportions, product_id, &mut batch);
+        catalogue::product(
+            &mut catalogue_draw,
+            proportions,
+            product_id,
+            products_in_chunk.clone(),
+            &mut batch,
+        );
     }
     batch
 }
@@ -406,6 +433,38 @@ impl Draw {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_catalogue_files_come_in_the_original_proportions_with_their_quirks() {
+        let p = Proportions::default();
+        let batch = chunk(42, &p, 0, 1, 1000);
+        let per = |rows: usize, parents: usize| rows as f64 / parents as f64;
+        let close = |what: &str, got: f64, want: f64| {
+            assert!(
+                (got - want).abs() <= want * 0.15,
+                "{what}: {got:.2} per parent, the original has {want}"
+            );
+        };
+        close("features", per(batch.features.len(), 1000), p.features_per_product);
+        close("styles", per(batch.styles.len(), 1000), p.styles_per_product);
+        close("skus", per(batch.skus.len(), batch.styles.len()), p.skus_per_style);
+        close("photos", per(batch.style_photos.len(), batch.styles.len()), p.photos_per_style);
+        close("related", per(batch.related.len(), 1000), p.related_per_product);
+        let styled: std::collections::HashSet<i64> = batch.styles.iter().map(|s| s.product_id).collect();
+        assert!(styled.len() < 1000, "some product has no style");
+        let defaults = batch.styles.iter().filter(|s| s.default_style).count();
+        assert!(defaults < styled.len(), "some product has no default style");
+        assert!(
+            batch.styles.iter().any(|s| s.sale_price.is_none())
+                && batch.styles.iter().any(|s| s.sale_price.is_some())
+        );
+        assert!(batch.features.iter().any(|f| f.value.is_none()));
+        assert!(batch.related.iter().any(|r| r.related_product_id == r.current_product_id));
+        assert!(batch.related.iter().all(|r| (1..=1000).contains(&r.related_product_id)));
+        let photographed: std::collections::HashSet<i64> =
+            batch.style_photos.iter().map(|p| p.style_id).collect();
+        assert!(photographed.len() < batch.styles.len(), "some style has no photo");
+    }
 
     fn catalogue(seed: u64, products: i64) -> Vec<Batch> {
         let mut cursor = IdCursor::default();
