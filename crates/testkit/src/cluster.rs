@@ -18,15 +18,7 @@ impl Cluster {
     /// Creates and starts a cluster. PostgreSQL refuses to run as root, so when the tests run
     /// as root the server runs as the `postgres` user the packages create.
     pub fn start() -> Self {
-        let dir = tempfile::Builder::new().prefix("atelier-pg-").tempdir().expect("a temporary directory");
-        let mut cluster = Self { dir, port: 0 };
-        if is_root() {
-            let status = Command::new("chown")
-                .args(["-R", "postgres:postgres", path(cluster.dir.path())])
-                .status()
-                .expect("chown");
-            assert!(status.success(), "failed to give the cluster's directory to the postgres user");
-        }
+        let mut cluster = Self::in_new_directory("atelier-pg-");
         let data = cluster.data();
         cluster.pg(
             "initdb",
@@ -45,16 +37,7 @@ impl Cluster {
     /// A streaming replica of this cluster (`pg_basebackup -R`), started on a port of its own;
     /// it follows the primary until stopped or dropped.
     pub fn replica(&self) -> Self {
-        let dir =
-            tempfile::Builder::new().prefix("atelier-pg-replica-").tempdir().expect("a temporary directory");
-        let mut replica = Self { dir, port: 0 };
-        if is_root() {
-            let status = Command::new("chown")
-                .args(["-R", "postgres:postgres", path(replica.dir.path())])
-                .status()
-                .expect("chown");
-            assert!(status.success(), "failed to give the replica's directory to the postgres user");
-        }
+        let mut replica = Self::in_new_directory("atelier-pg-replica-");
         let data = replica.data();
         let port = self.port.to_string();
         replica.pg(
@@ -105,6 +88,19 @@ impl Cluster {
             .expect("psql");
         assert!(output.status.success(), "psql {sql:?} failed: {}", String::from_utf8_lossy(&output.stderr));
         String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    }
+
+    /// A cluster not started yet, in a new temporary directory the server's user owns.
+    fn in_new_directory(prefix: &str) -> Self {
+        let dir = tempfile::Builder::new().prefix(prefix).tempdir().expect("a temporary directory");
+        if is_root() {
+            let status = Command::new("chown")
+                .args(["-R", "postgres:postgres", path(dir.path())])
+                .status()
+                .expect("chown");
+            assert!(status.success(), "failed to give the cluster's directory to the postgres user");
+        }
+        Self { dir, port: 0 }
     }
 
     /// A URL of its `postgres` database.
