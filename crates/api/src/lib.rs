@@ -13,6 +13,7 @@ mod form;
 mod guard;
 mod metrics;
 mod openapi;
+mod products;
 mod qa;
 mod reviews;
 mod routes;
@@ -221,15 +222,24 @@ pub async fn serve(
     server::run(listener, router, shutdown, limits).await
 }
 
+/// The campus of the `/api/fec2/{campus}` prefix a request came under, for the product objects
+/// that echo it.
+#[derive(Debug, Clone)]
+pub(crate) struct Campus(pub(crate) String);
+
 /// Rewrites the path before routing, keeping the query: `/api/fec2/{campus}/rest` becomes
 /// `/rest`, and one trailing slash is dropped (`/reviews/` is `/reviews`), on every method and
 /// without a redirect, which would lose a POST body and break a CORS preflight. The docs page
 /// keeps its slash: its assets are addressed relative to `/docs/`.
 fn normalize_path(mut request: Request) -> Request {
-    let uri = request.uri();
+    let uri = request.uri().clone();
     let mut path = uri.path();
     if let Some(rest) = path.strip_prefix("/api/fec2/") {
-        path = rest.find('/').map_or("/", |slash| &rest[slash..]);
+        let (campus, tail) = rest.find('/').map_or((rest, "/"), |slash| (&rest[..slash], &rest[slash..]));
+        if !campus.is_empty() {
+            request.extensions_mut().insert(Campus(campus.to_owned()));
+        }
+        path = tail;
     }
     if path.len() > 1 && !path.starts_with("/docs/") {
         path = path.strip_suffix('/').unwrap_or(path);

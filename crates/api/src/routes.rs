@@ -11,10 +11,10 @@ use utoipa::openapi::path::HttpMethod;
 use crate::flags::{self, Row};
 use crate::openapi::Doc;
 use crate::wire::{
-    AnswerCreated, AnswerList, PostAnswer, PostQuestion, PostReview, QuestionCreated, QuestionList,
-    ReviewCreated, ReviewList, WireMeta,
+    AnswerCreated, AnswerList, PostAnswer, PostQuestion, PostReview, ProductList, QuestionCreated,
+    QuestionList, RelatedIds, ReviewCreated, ReviewList, StyleList, WireMeta, WireProduct,
 };
-use crate::{AppState, health, metrics, qa, reviews};
+use crate::{AppState, health, metrics, products, qa, reviews};
 use atelier_core::Flag;
 
 /// One method on one path (CORS preflights and HEAD are answered by the layers).
@@ -44,6 +44,7 @@ const REVIEWS: &str = "Ratings & Reviews";
 const QA: &str = "Questions & Answers";
 const LEGACY: &str = "2020 edition aliases";
 const SERVICE: &str = "Service";
+const PRODUCTS: &str = "Products";
 
 fn review_list(doc: Doc) -> Doc {
     doc.paging().sort().answers::<ReviewList>(200, "The page of reviews").error(404, "No such product")
@@ -156,6 +157,37 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
             Row::Answer,
             Flag::Report,
             flag_doc(Doc::new(QA, "Report an answer (hides it from lists)"), "answer_id", "The answer."),
+        ),
+        Endpoint::get(
+            "/products",
+            products::list,
+            Doc::new(PRODUCTS, "List products by id (without their features)")
+                .paging()
+                .answers::<ProductList>(200, "The page of products"),
+        ),
+        Endpoint::get(
+            "/products/{product_id}",
+            products::one,
+            Doc::new(PRODUCTS, "A product with its features")
+                .path_id("product_id", "The product.")
+                .answers::<WireProduct>(200, "The product")
+                .error(404, "No such product"),
+        ),
+        Endpoint::get(
+            "/products/{product_id}/styles",
+            products::styles,
+            Doc::new(PRODUCTS, "A product's styles with their photos and skus")
+                .path_id("product_id", "The product.")
+                .answers::<StyleList>(200, "The product's styles")
+                .error(404, "No such product"),
+        ),
+        Endpoint::get(
+            "/products/{product_id}/related",
+            products::related,
+            Doc::new(PRODUCTS, "The ids of a product's related products")
+                .path_id("product_id", "The product.")
+                .answers::<RelatedIds>(200, "The related products' ids, in file order")
+                .error(404, "No such product"),
         ),
         Endpoint::get("/health", health, Doc::new(SERVICE, "Liveness").text("`ok`")),
         Endpoint::get(

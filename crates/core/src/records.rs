@@ -143,3 +143,70 @@ mod tests {
         assert_eq!(summary(0, 0).average_text(), None);
     }
 }
+
+/// A product of the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Product {
+    /// The product's id.
+    pub id: crate::ProductId,
+    /// Display name.
+    pub name: String,
+    /// One-line slogan.
+    pub slogan: String,
+    /// Long description.
+    pub description: String,
+    /// Category, e.g. "Jackets".
+    pub category: String,
+    /// The price as written in the files (e.g. `140`).
+    pub default_price: String,
+    /// Its features in file order; empty in a list of products, which does not show them.
+    pub features: Vec<Feature>,
+}
+
+/// One feature of a product: `Fabric`: `Canvas`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Feature {
+    /// What it is.
+    pub feature: String,
+    /// Its value, when the data has one.
+    pub value: Option<String>,
+}
+
+/// One style a product is sold in, with its photos and skus in file order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Style {
+    /// The style's id.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// The price as written.
+    pub original_price: String,
+    /// The sale price as written; `None` when there is no sale.
+    pub sale_price: Option<String>,
+    /// Whether it is the product's default style.
+    pub default: bool,
+    /// Its photos.
+    pub photos: Vec<StylePhoto>,
+    /// Its skus.
+    pub skus: Vec<Sku>,
+}
+
+/// A photo of a style.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StylePhoto {
+    /// The image.
+    pub url: String,
+    /// Its thumbnail.
+    pub thumbnail_url: String,
+}
+
+/// A size of a style and its stock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sku {
+    /// The sku's id.
+    pub id: i64,
+    /// Size, e.g. "XS".
+    pub size: String,
+    /// In stock.
+    pub quantity: i64,
+}

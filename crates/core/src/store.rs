@@ -5,7 +5,7 @@ use async_trait::async_trait;
 
 use crate::input::{NewAnswer, NewQuestion, NewReview, PageRequest, ReviewSort};
 use crate::load::BulkLoader;
-use crate::records::{Answer, Question, Review, ReviewMeta};
+use crate::records::{Answer, Product, Question, Review, ReviewMeta, Style};
 use crate::{AnswerId, ProductId, QuestionId, ReviewId, StoreError};
 
 /// The row a helpful or report PUT acts on.
@@ -135,6 +135,21 @@ pub trait Store: Send + Sync + 'static {
 
     /// Marks a review, question or answer helpful, or reports it; returns where the row belongs.
     async fn flag(&self, target: FlagTarget, flag: Flag) -> Result<Owner, StoreError>;
+
+    /// A page of products in id order, without their features.
+    async fn products(&self, page: PageRequest) -> Result<Vec<Product>, StoreError>;
+
+    /// A product with its features in file order. [`StoreError::NotFound`] when it does not
+    /// exist.
+    async fn product(&self, product: ProductId) -> Result<Product, StoreError>;
+
+    /// A product's styles in id order, each with its photos and skus in file order.
+    /// [`StoreError::NotFound`] when the product does not exist.
+    async fn styles(&self, product: ProductId) -> Result<Vec<Style>, StoreError>;
+
+    /// The ids of a product's related products in file order. [`StoreError::NotFound`] when the
+    /// product does not exist.
+    async fn related(&self, product: ProductId) -> Result<Vec<i64>, StoreError>;
 
     /// Whether the store answers a trivial statement now (readiness): the primary database for
     /// PostgreSQL, a reader connection for SQLite.

@@ -6,6 +6,7 @@
 //! rows. Migrations are an explicit step ([`PgStore::migrate`]), run by `atelier migrate`.
 
 mod load;
+mod products;
 mod qa;
 mod read;
 mod replicas;
@@ -16,7 +17,7 @@ use std::str::FromStr;
 use async_trait::async_trait;
 use atelier_core::input::{NewAnswer, NewQuestion, NewReview, PageRequest, ReviewSort};
 use atelier_core::load::BulkLoader;
-use atelier_core::records::{Answer, Question, Review, ReviewMeta};
+use atelier_core::records::{Answer, Product, Question, Review, ReviewMeta, Style};
 use atelier_core::{
     AnswerId, Flag, FlagTarget, Owner, PoolStatus, ProductId, QuestionId, ReviewId, Scope, Store, StoreError,
 };
@@ -372,6 +373,24 @@ impl Store for PgStore {
         };
         self.wrote(owner);
         Ok(owner)
+    }
+
+    async fn products(&self, page: PageRequest) -> Result<Vec<Product>, StoreError> {
+        let lease = self.lease().await?;
+        let result = products::list(&lease, page).await;
+        lease.release(result)
+    }
+
+    async fn product(&self, product: ProductId) -> Result<Product, StoreError> {
+        read!(self, Scope::Product(product), |lease| products::product(&lease, product))
+    }
+
+    async fn styles(&self, product: ProductId) -> Result<Vec<Style>, StoreError> {
+        read!(self, Scope::Product(product), |lease| products::styles(&lease, product))
+    }
+
+    async fn related(&self, product: ProductId) -> Result<Vec<i64>, StoreError> {
+        read!(self, Scope::Product(product), |lease| products::related(&lease, product))
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -7,6 +7,7 @@
 
 mod load;
 mod pool;
+mod products;
 mod qa;
 mod read;
 mod reviews;
@@ -17,7 +18,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use atelier_core::input::{NewAnswer, NewQuestion, NewReview, PageRequest, ReviewSort};
 use atelier_core::load::BulkLoader;
-use atelier_core::records::{Answer, Question, Review, ReviewMeta};
+use atelier_core::records::{Answer, Product, Question, Review, ReviewMeta, Style};
 use atelier_core::{
     AnswerId, Flag, FlagTarget, Owner, PoolStatus, ProductId, QuestionId, ReviewId, Store, StoreError,
 };
@@ -122,6 +123,22 @@ impl Store for SqliteStore {
 
     async fn flag(&self, target: FlagTarget, flag: Flag) -> Result<Owner, StoreError> {
         self.pool.write(move |conn| flag_row(conn, target, flag)).await
+    }
+
+    async fn products(&self, page: PageRequest) -> Result<Vec<Product>, StoreError> {
+        self.pool.read(move |conn| products::list(conn, page)).await
+    }
+
+    async fn product(&self, product: ProductId) -> Result<Product, StoreError> {
+        self.pool.read(move |conn| products::product(conn, product)).await
+    }
+
+    async fn styles(&self, product: ProductId) -> Result<Vec<Style>, StoreError> {
+        self.pool.read(move |conn| products::styles(conn, product)).await
+    }
+
+    async fn related(&self, product: ProductId) -> Result<Vec<i64>, StoreError> {
+        self.pool.read(move |conn| products::related(conn, product)).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use atelier_core::input::{NewAnswer, NewQuestion, NewReview, PageRequest, ReviewSort};
 use atelier_core::load::BulkLoader;
-use atelier_core::records::{Answer, Question, Review, ReviewMeta};
+use atelier_core::records::{Answer, Product, Question, Review, ReviewMeta, Style};
 use atelier_core::{AnswerId, Flag, FlagTarget, Owner, ProductId, QuestionId, ReviewId, Store, StoreError};
 
 /// How every call of a [`FailingStore`] fails.
@@ -72,6 +72,22 @@ impl Store for FailingStore {
     }
 
     async fn flag(&self, _: FlagTarget, _: Flag) -> Result<Owner, StoreError> {
+        self.fail().await
+    }
+
+    async fn products(&self, _: PageRequest) -> Result<Vec<Product>, StoreError> {
+        self.fail().await
+    }
+
+    async fn product(&self, _: ProductId) -> Result<Product, StoreError> {
+        self.fail().await
+    }
+
+    async fn styles(&self, _: ProductId) -> Result<Vec<Style>, StoreError> {
+        self.fail().await
+    }
+
+    async fn related(&self, _: ProductId) -> Result<Vec<i64>, StoreError> {
         self.fail().await
     }
 

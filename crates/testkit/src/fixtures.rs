@@ -6,8 +6,8 @@ use std::cmp::Reverse;
 use atelier_core::Store;
 use atelier_core::input::{RELEVANCE_DAYS_PER_VOTE, ReviewSort};
 use atelier_core::tables::{
-    AnswerPhotoRow, AnswerRow, Batch, CharacteristicReviewRow, CharacteristicRow, ProductRow, QuestionRow,
-    ReviewPhotoRow, ReviewRow,
+    AnswerPhotoRow, AnswerRow, Batch, CharacteristicReviewRow, CharacteristicRow, FeatureRow, ProductRow,
+    QuestionRow, RelatedRow, ReviewPhotoRow, ReviewRow, SkuRow, StylePhotoRow, StyleRow,
 };
 
 /// A catalogue loaded into a store, with the rows it was made from.
@@ -172,6 +172,12 @@ fn answer(
 /// - product 2: one characteristic (Size, 3) that nobody rated; no reviews, no questions.
 /// - product 3: nothing at all.
 /// - product 4: a review (id 20) and a question (id 10) to post against.
+///
+/// And the rest of the catalogue: product 1 has three features (one with embedded quotes, one
+/// without a value), a default style (11) with two photos and two skus and a style on sale (12)
+/// with neither, and four related rows (a self-reference and a repeat among them); product 2
+/// has one style (21) that is not the default and is related to product 1; products 3 and 4
+/// have no features, styles or related products.
 pub fn fixture_batch() -> Batch {
     let products = (1..=4)
         .map(|id| ProductRow {
@@ -257,6 +263,60 @@ pub fn fixture_batch() -> Batch {
         questions,
         answers,
         answer_photos,
-        ..Batch::default()
+        features: vec![
+            FeatureRow { id: 1, product_id: 1, feature: "Fabric".into(), value: Some("Canvas".into()) },
+            FeatureRow { id: 2, product_id: 1, feature: "Buttons".into(), value: Some("\"Brass\"".into()) },
+            FeatureRow { id: 3, product_id: 1, feature: "Green Leaf Certified".into(), value: None },
+        ],
+        styles: vec![
+            style(11, 1, "Forest Green & Black", None, "140", true),
+            style(12, 1, "Desert Brown & Tan", Some("100"), "140", false),
+            style(21, 2, "Black Lenses", None, "69.5", false),
+        ],
+        skus: vec![
+            SkuRow { id: 1, style_id: 11, size: "XS".into(), quantity: 8 },
+            SkuRow { id: 2, style_id: 11, size: "S".into(), quantity: 16 },
+            SkuRow { id: 3, style_id: 21, size: "One Size".into(), quantity: 0 },
+        ],
+        style_photos: vec![
+            style_photo(1, 11, "forest-front"),
+            style_photo(2, 11, "forest-back"),
+            style_photo(3, 21, "lenses"),
+        ],
+        related: [(1, 1, 2), (2, 1, 3), (3, 1, 1), (4, 1, 2), (5, 2, 1)]
+            .into_iter()
+            .map(|(id, current_product_id, related_product_id)| RelatedRow {
+                id,
+                current_product_id,
+                related_product_id,
+            })
+            .collect(),
+    }
+}
+
+fn style(
+    id: i64,
+    product_id: i64,
+    name: &str,
+    sale: Option<&str>,
+    price: &str,
+    default_style: bool,
+) -> StyleRow {
+    StyleRow {
+        id,
+        product_id,
+        name: name.into(),
+        sale_price: sale.map(Into::into),
+        original_price: price.into(),
+        default_style,
+    }
+}
+
+fn style_photo(id: i64, style_id: i64, name: &str) -> StylePhotoRow {
+    StylePhotoRow {
+        id,
+        style_id,
+        url: format!("https://example.com/{name}.jpg"),
+        thumbnail_url: format!("https://example.com/{name}-thumb.jpg"),
     }
 }

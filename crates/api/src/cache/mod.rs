@@ -47,6 +47,12 @@ pub(crate) enum View {
     Questions(PageRequest),
     /// A page of a question's answers.
     Answers(PageRequest),
+    /// A product with its features, as served under a campus (a hash of its name; 0 for none).
+    Product(u64),
+    /// A product's styles.
+    Styles,
+    /// A product's related products.
+    Related,
 }
 
 impl View {
@@ -57,6 +63,9 @@ impl View {
             Self::Reviews(sort, page) => format!("reviews:{sort:?}:{}:{}", page.page(), page.count()),
             Self::Questions(page) => format!("questions:{}:{}", page.page(), page.count()),
             Self::Answers(page) => format!("answers:{}:{}", page.page(), page.count()),
+            Self::Product(campus) => format!("product:{campus:x}"),
+            Self::Styles => "styles".to_owned(),
+            Self::Related => "related".to_owned(),
         }
     }
 }

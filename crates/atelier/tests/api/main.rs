@@ -12,6 +12,7 @@ mod faults;
 mod import;
 mod limits;
 mod metrics;
+mod products;
 mod qa;
 mod replicas;
 mod reviews;

@@ -26,6 +26,10 @@ async fn every_get_is_one_statement_on_postgres() {
         "/reviews/meta?product_id=1",
         "/qa/questions?product_id=1&count=200",
         "/qa/questions/1/answers",
+        "/products?count=4",
+        "/products/1",
+        "/products/1/styles",
+        "/products/1/related",
     ] {
         assert_eq!(statements_for(&app, &counter, path).await, 1, "{path}");
     }

@@ -119,6 +119,15 @@ async fn the_fuzzers_findings_get_one_answer_from_both_stores() {
         "/reviews?product_id=1&sort=",
         "/reviews?product_id=1&sort=%00",
         "/reviews?product_id=%E2%80%AE1",
+        "/products?page=9223372036854775807&count=1000",
+        "/products?count=1000",
+        "/products/1",
+        "/products/9223372036854775807",
+        "/products/1/styles",
+        "/products/2/styles",
+        "/products/3/styles",
+        "/products/1/related",
+        "/api/fec2/hr-rfp/products/1",
     ] {
         both(Method::GET, path, None).await;
     }

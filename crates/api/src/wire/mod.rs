@@ -5,7 +5,10 @@
 //! types the handlers serialize; the request bodies, read field by field by `body::Fields`, are
 //! described by the `Post*` types at the end, whose examples a test posts as JSON and as a form.
 
+mod products;
+
 use atelier_core::records::{Answer, Photo, Question, Review, ReviewMeta};
+pub(crate) use products::{ProductList, RelatedIds, StyleList, WireProduct};
 use serde::Serialize;
 
 use crate::ApiError;
@@ -190,6 +193,10 @@ pub(crate) fn schemas_named_by_maps() -> Vec<(String, RefOr<Schema>)> {
     vec![
         (WireCharacteristic::name().into_owned(), WireCharacteristic::schema()),
         (EmbeddedAnswer::name().into_owned(), EmbeddedAnswer::schema()),
+        (
+            <products::WireSku as ToSchema>::name().into_owned(),
+            <products::WireSku as PartialSchema>::schema(),
+        ),
     ]
 }
 

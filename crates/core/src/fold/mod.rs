@@ -7,6 +7,10 @@
 //! says how its driver reads a named column. The names are the `AS` aliases of the stores'
 //! read statements, listed in [`columns`].
 
+mod products;
+
+pub use products::{ProductList, ProductRows, RelatedRows, StyleRows, columns as product_columns};
+
 use crate::StoreError;
 use crate::ids::{AnswerId, CharacteristicId, QuestionId, ReviewId};
 use crate::records::{Answer, CharacteristicSummary, Photo, Question, Review, ReviewMeta};

@@ -1,0 +1,66 @@
+//! The catalogue's reads on PostgreSQL: products, a product with its features, its styles, its
+//! related products. Each is one statement; the rows are folded by `atelier_core::fold`.
+
+use atelier_core::fold::{ProductList, ProductRows, RelatedRows, StyleRows};
+use atelier_core::input::PageRequest;
+use atelier_core::records::{Product, Style};
+use atelier_core::{ProductId, StoreError};
+use deadpool_postgres::Object;
+
+use crate::db_error;
+use crate::read::fold;
+
+/// A page of products in id order (the primary key).
+pub(crate) const LIST: &str = "SELECT p.id AS product_id, p.name AS product_name, p.slogan AS slogan, \
+     p.description AS description, p.category AS category, p.default_price AS default_price \
+     FROM products p ORDER BY p.id LIMIT $1 OFFSET $2";
+
+/// A product (primary key) and its features in file order (`features_product`); a product
+/// without features yields one row with NULL features, an unknown product none.
+pub(crate) const PRODUCT: &str = "SELECT p.id AS product_id, p.name AS product_name, p.slogan AS slogan, \
+     p.description AS description, p.category AS category, p.default_price AS default_price, \
+     f.feature AS feature, f.value AS feature_value \
+     FROM products p LEFT JOIN features f ON f.product_id = p.id WHERE p.id = $1 ORDER BY f.id";
+
+/// A product's styles in one statement: the product's row (primary key), then each style's row
+/// (`styles_product`) followed by its photos (`style_photos_style`) and skus (`skus_style`), in
+/// id order, told apart by `part`.
+pub(crate) const STYLES: &str = "SELECT 0 AS part, NULL::bigint AS style_id, NULL::bigint AS item_id, \
+            NULL::text AS style_name, NULL::text AS original_price, NULL::text AS sale_price, \
+            NULL::boolean AS default_style, NULL::text AS photo_url, NULL::text AS thumbnail_url, \
+            NULL::bigint AS sku_id, NULL::text AS size, NULL::integer AS quantity \
+     FROM products WHERE id = $1 \
+     UNION ALL \
+     SELECT 1, s.id, s.id, s.name, s.original_price, s.sale_price, s.default_style, NULL, NULL, NULL, NULL, NULL \
+     FROM styles s WHERE s.product_id = $1 \
+     UNION ALL \
+     SELECT 2, s.id, ph.id, NULL, NULL, NULL, NULL, ph.url, ph.thumbnail_url, NULL, NULL, NULL \
+     FROM styles s JOIN style_photos ph ON ph.style_id = s.id WHERE s.product_id = $1 \
+     UNION ALL \
+     SELECT 3, s.id, k.id, NULL, NULL, NULL, NULL, NULL, NULL, k.id, k.size, k.quantity \
+     FROM styles s JOIN skus k ON k.style_id = s.id WHERE s.product_id = $1 \
+     ORDER BY style_id NULLS FIRST, part, item_id";
+
+/// A product (primary key) and its related products in file order (`related_current`).
+pub(crate) const RELATED: &str = "SELECT p.id AS product_id, r.related_product_id AS related_product_id \
+     FROM products p LEFT JOIN related r ON r.current_product_id = p.id WHERE p.id = $1 ORDER BY r.id";
+
+pub(crate) async fn list(client: &Object, page: PageRequest) -> Result<Vec<Product>, StoreError> {
+    let stmt = client.prepare_cached(LIST).await.map_err(db_error)?;
+    fold::<ProductList>(&client.query(&stmt, &[&page.count(), &page.offset()]).await.map_err(db_error)?)
+}
+
+pub(crate) async fn product(client: &Object, product: ProductId) -> Result<Product, StoreError> {
+    let stmt = client.prepare_cached(PRODUCT).await.map_err(db_error)?;
+    fold::<ProductRows>(&client.query(&stmt, &[&product.get()]).await.map_err(db_error)?)
+}
+
+pub(crate) async fn styles(client: &Object, product: ProductId) -> Result<Vec<Style>, StoreError> {
+    let stmt = client.prepare_cached(STYLES).await.map_err(db_error)?;
+    fold::<StyleRows>(&client.query(&stmt, &[&product.get()]).await.map_err(db_error)?)
+}
+
+pub(crate) async fn related(client: &Object, product: ProductId) -> Result<Vec<i64>, StoreError> {
+    let stmt = client.prepare_cached(RELATED).await.map_err(db_error)?;
+    fold::<RelatedRows>(&client.query(&stmt, &[&product.get()]).await.map_err(db_error)?)
+}
