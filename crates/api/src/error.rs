@@ -16,6 +16,8 @@ pub enum ApiError {
     InvalidParameter(InputError),
     /// 400: a body field breaks a rule; names the field.
     InvalidBody(InputError),
+    /// A body that parses but cannot be acted on (422): an interaction missing a field.
+    Unprocessable(InputError),
     /// 400: the body is not JSON, or not a JSON object.
     MalformedJson(String),
     /// 400: a url-encoded body uses one name in two shapes.
@@ -88,6 +90,12 @@ impl IntoResponse for ApiError {
             Self::InvalidBody(input) => {
                 (StatusCode::BAD_REQUEST, "invalid_body", input.to_string(), Some(input.field.as_str()))
             }
+            Self::Unprocessable(input) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unprocessable",
+                input.to_string(),
+                Some(input.field.as_str()),
+            ),
             Self::MalformedJson(detail) => (
                 StatusCode::BAD_REQUEST,
                 "malformed_json",

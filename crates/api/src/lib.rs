@@ -6,6 +6,7 @@
 
 mod body;
 mod cache;
+mod cart;
 mod error;
 mod extract;
 mod flags;

@@ -106,9 +106,19 @@ impl Doc {
     }
 
     /// `204 No Content`.
-    pub(crate) fn no_content(mut self, what: &str) -> Self {
-        self.statuses.push(204);
-        self.operation = self.operation.response("204", ResponseBuilder::new().description(what).build());
+    pub(crate) fn no_content(self, what: &str) -> Self {
+        self.empty(204, what)
+    }
+
+    /// `201 Created` with an empty body.
+    pub(crate) fn created_empty(self, what: &str) -> Self {
+        self.empty(201, what)
+    }
+
+    fn empty(mut self, status: u16, what: &str) -> Self {
+        self.statuses.push(status);
+        self.operation =
+            self.operation.response(status.to_string(), ResponseBuilder::new().description(what).build());
         self
     }
 

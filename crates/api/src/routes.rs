@@ -11,10 +11,11 @@ use utoipa::openapi::path::HttpMethod;
 use crate::flags::{self, Row};
 use crate::openapi::Doc;
 use crate::wire::{
-    AnswerCreated, AnswerList, PostAnswer, PostQuestion, PostReview, ProductList, QuestionCreated,
-    QuestionList, RelatedIds, ReviewCreated, ReviewList, StyleList, WireMeta, WireProduct,
+    AnswerCreated, AnswerList, CartLines, PostAnswer, PostCart, PostInteraction, PostQuestion, PostReview,
+    ProductList, QuestionCreated, QuestionList, RelatedIds, ReviewCreated, ReviewList, StyleList, WireMeta,
+    WireProduct,
 };
-use crate::{AppState, health, metrics, products, qa, reviews};
+use crate::{AppState, cart, health, metrics, products, qa, reviews};
 use atelier_core::Flag;
 
 /// One method on one path (CORS preflights and HEAD are answered by the layers).
@@ -188,6 +189,28 @@ pub(crate) fn endpoints() -> Vec<Endpoint> {
                 .path_id("product_id", "The product.")
                 .answers::<RelatedIds>(200, "The related products' ids, in file order")
                 .error(404, "No such product"),
+        ),
+        Endpoint::get(
+            "/cart",
+            cart::list,
+            Doc::new(PRODUCTS, "The caller's cart (by Authorization header, else session cookie)")
+                .answers::<CartLines>(200, "The cart's lines by sku"),
+        ),
+        Endpoint::post(
+            "/cart",
+            cart::add,
+            Doc::new(PRODUCTS, "Add one of a sku to the caller's cart")
+                .body::<PostCart>()
+                .created_empty("Added")
+                .error(404, "No such sku"),
+        ),
+        Endpoint::post(
+            "/interactions",
+            cart::interaction,
+            Doc::new(PRODUCTS, "Record a click on a widget's element")
+                .body::<PostInteraction>()
+                .created_empty("Recorded")
+                .error(422, "A field is missing or empty"),
         ),
         Endpoint::get("/health", health, Doc::new(SERVICE, "Liveness").text("`ok`")),
         Endpoint::get(

@@ -412,3 +412,15 @@ mod tests {
         assert!(check_photo_count("photos", 5).is_ok());
     }
 }
+
+/// A `POST /interactions` body: which element of which widget a shopper clicked, and when (as
+/// the client wrote it: clients send many formats).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInteraction {
+    /// The element clicked.
+    pub element: Text,
+    /// The widget it is in.
+    pub widget: Text,
+    /// When, as sent.
+    pub time: Text,
+}

@@ -210,3 +210,12 @@ pub struct Sku {
     /// In stock.
     pub quantity: i64,
 }
+
+/// A line of a caller's cart: a sku and how many of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CartLine {
+    /// The sku.
+    pub sku_id: i64,
+    /// How many.
+    pub count: i64,
+}

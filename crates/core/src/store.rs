@@ -3,9 +3,9 @@
 
 use async_trait::async_trait;
 
-use crate::input::{NewAnswer, NewQuestion, NewReview, PageRequest, ReviewSort};
+use crate::input::{NewAnswer, NewInteraction, NewQuestion, NewReview, PageRequest, ReviewSort};
 use crate::load::BulkLoader;
-use crate::records::{Answer, Product, Question, Review, ReviewMeta, Style};
+use crate::records::{Answer, CartLine, Product, Question, Review, ReviewMeta, Style};
 use crate::{AnswerId, ProductId, QuestionId, ReviewId, StoreError};
 
 /// The row a helpful or report PUT acts on.
@@ -150,6 +150,17 @@ pub trait Store: Send + Sync + 'static {
     /// The ids of a product's related products in file order. [`StoreError::NotFound`] when the
     /// product does not exist.
     async fn related(&self, product: ProductId) -> Result<Vec<i64>, StoreError>;
+
+    /// The cart of `caller` (an opaque key the API derives from the caller's token or session),
+    /// by sku id.
+    async fn cart(&self, caller: &str) -> Result<Vec<CartLine>, StoreError>;
+
+    /// Adds one of `sku` to the cart of `caller`. [`StoreError::NotFound`] when there is no such
+    /// sku.
+    async fn add_to_cart(&self, caller: &str, sku: i64) -> Result<(), StoreError>;
+
+    /// Records an interaction.
+    async fn add_interaction(&self, interaction: &NewInteraction) -> Result<(), StoreError>;
 
     /// Whether the store answers a trivial statement now (readiness): the primary database for
     /// PostgreSQL, a reader connection for SQLite.

@@ -15,9 +15,9 @@ mod reviews;
 use std::str::FromStr;
 
 use async_trait::async_trait;
-use atelier_core::input::{NewAnswer, NewQuestion, NewReview, PageRequest, ReviewSort};
+use atelier_core::input::{NewAnswer, NewInteraction, NewQuestion, NewReview, PageRequest, ReviewSort};
 use atelier_core::load::BulkLoader;
-use atelier_core::records::{Answer, Product, Question, Review, ReviewMeta, Style};
+use atelier_core::records::{Answer, CartLine, Product, Question, Review, ReviewMeta, Style};
 use atelier_core::{
     AnswerId, Flag, FlagTarget, Owner, PoolStatus, ProductId, QuestionId, ReviewId, Scope, Store, StoreError,
 };
@@ -391,6 +391,24 @@ impl Store for PgStore {
 
     async fn related(&self, product: ProductId) -> Result<Vec<i64>, StoreError> {
         read!(self, Scope::Product(product), |lease| products::related(&lease, product))
+    }
+
+    async fn cart(&self, caller: &str) -> Result<Vec<CartLine>, StoreError> {
+        let lease = self.lease().await?;
+        let result = products::cart(&lease, caller).await;
+        lease.release(result)
+    }
+
+    async fn add_to_cart(&self, caller: &str, sku: i64) -> Result<(), StoreError> {
+        let lease = self.lease().await?;
+        let result = products::add_to_cart(&lease, caller, sku).await;
+        lease.release(result)
+    }
+
+    async fn add_interaction(&self, interaction: &NewInteraction) -> Result<(), StoreError> {
+        let lease = self.lease().await?;
+        let result = products::add_interaction(&lease, interaction).await;
+        lease.release(result)
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -2,8 +2,8 @@
 //! related products. Each is one statement; the rows are folded by `atelier_core::fold`.
 
 use atelier_core::fold::{ProductList, ProductRows, RelatedRows, StyleRows};
-use atelier_core::input::PageRequest;
-use atelier_core::records::{Product, Style};
+use atelier_core::input::{NewInteraction, PageRequest, now_ms};
+use atelier_core::records::{CartLine, Product, Style};
 use atelier_core::{ProductId, StoreError};
 use deadpool_postgres::Object;
 
@@ -63,4 +63,42 @@ pub(crate) async fn styles(client: &Object, product: ProductId) -> Result<Vec<St
 pub(crate) async fn related(client: &Object, product: ProductId) -> Result<Vec<i64>, StoreError> {
     let stmt = client.prepare_cached(RELATED).await.map_err(db_error)?;
     fold::<RelatedRows>(&client.query(&stmt, &[&product.get()]).await.map_err(db_error)?)
+}
+
+/// A caller's cart by sku (the primary key's prefix).
+const CART: &str = "SELECT sku_id, count FROM cart_items WHERE caller = $1 ORDER BY sku_id";
+
+/// One more of a sku in a cart, if the sku exists (primary key of `skus`), in one statement.
+const ADD_TO_CART: &str = "INSERT INTO cart_items (caller, sku_id, count) SELECT $1, id, 1 FROM skus WHERE id = $2 \
+     ON CONFLICT (caller, sku_id) DO UPDATE SET count = cart_items.count + 1";
+
+const ADD_INTERACTION: &str =
+    "INSERT INTO interactions (element, widget, time, created_ms) VALUES ($1, $2, $3, $4)";
+
+pub(crate) async fn cart(client: &Object, caller: &str) -> Result<Vec<CartLine>, StoreError> {
+    let stmt = client.prepare_cached(CART).await.map_err(db_error)?;
+    let rows = client.query(&stmt, &[&caller]).await.map_err(db_error)?;
+    rows.iter()
+        .map(|row| {
+            Ok(CartLine {
+                sku_id: row.try_get(0).map_err(db_error)?,
+                count: i64::from(row.try_get::<_, i32>(1).map_err(db_error)?),
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn add_to_cart(client: &Object, caller: &str, sku: i64) -> Result<(), StoreError> {
+    let stmt = client.prepare_cached(ADD_TO_CART).await.map_err(db_error)?;
+    match client.execute(&stmt, &[&caller, &sku]).await.map_err(db_error)? {
+        0 => Err(StoreError::NotFound("sku")),
+        _ => Ok(()),
+    }
+}
+
+pub(crate) async fn add_interaction(client: &Object, interaction: &NewInteraction) -> Result<(), StoreError> {
+    let stmt = client.prepare_cached(ADD_INTERACTION).await.map_err(db_error)?;
+    let values: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
+        [&interaction.element.as_str(), &interaction.widget.as_str(), &interaction.time.as_str(), &now_ms()];
+    client.execute(&stmt, &values).await.map_err(db_error).map(drop)
 }

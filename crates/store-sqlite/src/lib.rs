@@ -16,9 +16,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use atelier_core::input::{NewAnswer, NewQuestion, NewReview, PageRequest, ReviewSort};
+use atelier_core::input::{NewAnswer, NewInteraction, NewQuestion, NewReview, PageRequest, ReviewSort};
 use atelier_core::load::BulkLoader;
-use atelier_core::records::{Answer, Product, Question, Review, ReviewMeta, Style};
+use atelier_core::records::{Answer, CartLine, Product, Question, Review, ReviewMeta, Style};
 use atelier_core::{
     AnswerId, Flag, FlagTarget, Owner, PoolStatus, ProductId, QuestionId, ReviewId, Store, StoreError,
 };
@@ -139,6 +139,21 @@ impl Store for SqliteStore {
 
     async fn related(&self, product: ProductId) -> Result<Vec<i64>, StoreError> {
         self.pool.read(move |conn| products::related(conn, product)).await
+    }
+
+    async fn cart(&self, caller: &str) -> Result<Vec<CartLine>, StoreError> {
+        let caller = caller.to_owned();
+        self.pool.read(move |conn| products::cart(conn, &caller)).await
+    }
+
+    async fn add_to_cart(&self, caller: &str, sku: i64) -> Result<(), StoreError> {
+        let caller = caller.to_owned();
+        self.pool.write(move |conn| products::add_to_cart(conn, &caller, sku)).await
+    }
+
+    async fn add_interaction(&self, interaction: &NewInteraction) -> Result<(), StoreError> {
+        let interaction = interaction.clone();
+        self.pool.write(move |conn| products::add_interaction(conn, &interaction)).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

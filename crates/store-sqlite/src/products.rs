@@ -2,8 +2,8 @@
 //! related products. Each is one statement; the rows are folded by `atelier_core::fold`.
 
 use atelier_core::fold::{ProductList, ProductRows, RelatedRows, StyleRows};
-use atelier_core::input::PageRequest;
-use atelier_core::records::{Product, Style};
+use atelier_core::input::{NewInteraction, PageRequest, now_ms};
+use atelier_core::records::{CartLine, Product, Style};
 use atelier_core::{ProductId, StoreError};
 use rusqlite::{Connection, params};
 
@@ -62,4 +62,47 @@ pub(crate) fn styles(conn: &Connection, product: ProductId) -> Result<Vec<Style>
 pub(crate) fn related(conn: &Connection, product: ProductId) -> Result<Vec<i64>, StoreError> {
     let mut stmt = conn.prepare_cached(RELATED).map_err(db_error)?;
     fold::<RelatedRows>(stmt.query(params![product.get()]).map_err(db_error)?)
+}
+
+/// A caller's cart by sku (the primary key's prefix).
+const CART: &str = "SELECT sku_id, count FROM cart_items WHERE caller = ?1 ORDER BY sku_id";
+
+/// One more of a sku in a cart, if the sku exists (rowid of `skus`), in one statement.
+const ADD_TO_CART: &str = "INSERT INTO cart_items (caller, sku_id, count) SELECT ?1, id, 1 FROM skus WHERE id = ?2 \
+     ON CONFLICT (caller, sku_id) DO UPDATE SET count = count + 1";
+
+const ADD_INTERACTION: &str =
+    "INSERT INTO interactions (element, widget, time, created_ms) VALUES (?1, ?2, ?3, ?4)";
+
+pub(crate) fn cart(conn: &Connection, caller: &str) -> Result<Vec<CartLine>, StoreError> {
+    let mut stmt = conn.prepare_cached(CART).map_err(db_error)?;
+    let lines = stmt
+        .query_map(params![caller], |row| Ok(CartLine { sku_id: row.get(0)?, count: row.get(1)? }))
+        .map_err(db_error)?;
+    lines.collect::<Result<_, _>>().map_err(db_error)
+}
+
+pub(crate) fn add_to_cart(conn: &Connection, caller: &str, sku: i64) -> Result<(), StoreError> {
+    match conn
+        .prepare_cached(ADD_TO_CART)
+        .and_then(|mut stmt| stmt.execute(params![caller, sku]))
+        .map_err(db_error)?
+    {
+        0 => Err(StoreError::NotFound("sku")),
+        _ => Ok(()),
+    }
+}
+
+pub(crate) fn add_interaction(conn: &Connection, interaction: &NewInteraction) -> Result<(), StoreError> {
+    conn.prepare_cached(ADD_INTERACTION)
+        .and_then(|mut stmt| {
+            stmt.execute(params![
+                interaction.element.as_str(),
+                interaction.widget.as_str(),
+                interaction.time.as_str(),
+                now_ms()
+            ])
+        })
+        .map_err(db_error)
+        .map(drop)
 }

@@ -2,9 +2,9 @@
 //! deadlines, that a healthy database never takes.
 
 use async_trait::async_trait;
-use atelier_core::input::{NewAnswer, NewQuestion, NewReview, PageRequest, ReviewSort};
+use atelier_core::input::{NewAnswer, NewInteraction, NewQuestion, NewReview, PageRequest, ReviewSort};
 use atelier_core::load::BulkLoader;
-use atelier_core::records::{Answer, Product, Question, Review, ReviewMeta, Style};
+use atelier_core::records::{Answer, CartLine, Product, Question, Review, ReviewMeta, Style};
 use atelier_core::{AnswerId, Flag, FlagTarget, Owner, ProductId, QuestionId, ReviewId, Store, StoreError};
 
 /// How every call of a [`FailingStore`] fails.
@@ -88,6 +88,18 @@ impl Store for FailingStore {
     }
 
     async fn related(&self, _: ProductId) -> Result<Vec<i64>, StoreError> {
+        self.fail().await
+    }
+
+    async fn cart(&self, _: &str) -> Result<Vec<CartLine>, StoreError> {
+        self.fail().await
+    }
+
+    async fn add_to_cart(&self, _: &str, _: i64) -> Result<(), StoreError> {
+        self.fail().await
+    }
+
+    async fn add_interaction(&self, _: &NewInteraction) -> Result<(), StoreError> {
         self.fail().await
     }
 

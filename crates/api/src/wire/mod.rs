@@ -8,7 +8,9 @@
 mod products;
 
 use atelier_core::records::{Answer, Photo, Question, Review, ReviewMeta};
-pub(crate) use products::{ProductList, RelatedIds, StyleList, WireProduct};
+pub(crate) use products::{
+    CartLines, PostCart, PostInteraction, ProductList, RelatedIds, StyleList, WireProduct,
+};
 use serde::Serialize;
 
 use crate::ApiError;

@@ -2,7 +2,7 @@
 //! types (string prices with two decimals, the literal `default?` key, null sale prices, the
 //! placeholder photo and sku of a style without any, the product id as a string in styles).
 
-use atelier_core::records::{Product, Sku, Style};
+use atelier_core::records::{CartLine, Product, Sku, Style};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa::openapi::schema::Schema;
@@ -181,6 +181,43 @@ pub(crate) struct ProductList(pub(crate) Vec<WireProduct>);
 #[serde(transparent)]
 #[schema(as = RelatedProducts)]
 pub(crate) struct RelatedIds(pub(crate) Vec<i64>);
+
+/// `GET /cart`: the caller's cart lines by sku, each count a string.
+#[derive(Serialize, ToSchema)]
+#[serde(transparent)]
+#[schema(as = Cart)]
+pub(crate) struct CartLines(Vec<WireCartLine>);
+
+/// One line of a cart.
+#[derive(Serialize, ToSchema)]
+#[schema(as = CartLine)]
+pub(crate) struct WireCartLine {
+    sku_id: i64,
+    /// How many, as a string.
+    count: String,
+}
+
+impl CartLines {
+    pub(crate) fn new(lines: &[CartLine]) -> Self {
+        Self(lines.iter().map(|l| WireCartLine { sku_id: l.sku_id, count: l.count.to_string() }).collect())
+    }
+}
+
+/// `POST /cart`: the sku to add one of (other fields are ignored).
+#[derive(ToSchema)]
+#[allow(dead_code, reason = "documents the body; the handler reads it field by field")]
+pub(crate) struct PostCart {
+    sku_id: i64,
+}
+
+/// `POST /interactions`: which element of which widget was clicked, and when (any format).
+#[derive(ToSchema)]
+#[allow(dead_code, reason = "documents the body; the handler reads it field by field")]
+pub(crate) struct PostInteraction {
+    element: String,
+    widget: String,
+    time: String,
+}
 
 #[cfg(test)]
 mod tests {

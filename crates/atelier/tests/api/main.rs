@@ -2,6 +2,7 @@
 
 mod bench;
 mod cache;
+mod cart;
 mod cli;
 mod clients;
 mod connections;
