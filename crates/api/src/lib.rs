@@ -19,6 +19,7 @@ mod qa;
 mod reviews;
 mod routes;
 mod server;
+mod storefront;
 mod wire;
 
 use std::future::Future;
@@ -117,6 +118,7 @@ pub fn router(store: Arc<dyn Store>, config: &ApiConfig) -> Result<Router, Strin
         router = router.route(endpoint.path, endpoint.handler);
         docs.push((endpoint.method, endpoint.path, endpoint.doc));
     }
+    router = router.route("/", get(storefront::page));
     if config.metrics_on_api {
         router = router.route(METRICS_PATH, get(|State(app): State<AppState>| metrics::render(app.store)));
     }

@@ -14,7 +14,7 @@ pub struct BenchOptions {
     /// The server, http://HOST:PORT (plain HTTP: run the tester next to the balancer).
     #[arg(long, default_value = "http://127.0.0.1:3000")]
     url: String,
-    /// Endpoints and their weights: health, meta, reviews, questions, answers, write (a POST
+    /// Endpoints and their weights: health, meta, reviews, questions, answers, styles, write (a POST
     /// /reviews followed by a read that must show it), e.g. meta=40,reviews=30,questions=20,answers=5,write=5.
     #[arg(long, default_value = "meta")]
     scenario: Mix,

@@ -25,6 +25,8 @@ pub enum Endpoint {
     Questions,
     /// `GET /qa/questions/{question_id}/answers`.
     Answers,
+    /// `GET /products/{product_id}/styles`.
+    Styles,
     /// `POST /reviews`, followed by a read that must show the new review.
     Write,
     /// The read after a write (not drawn from the mix: one follows every write).
@@ -33,12 +35,13 @@ pub enum Endpoint {
 
 impl Endpoint {
     /// Every endpoint a mix may name, with its name on the command line.
-    pub const NAMED: [(&'static str, Endpoint); 6] = [
+    pub const NAMED: [(&'static str, Endpoint); 7] = [
         ("health", Endpoint::Health),
         ("meta", Endpoint::Meta),
         ("reviews", Endpoint::Reviews),
         ("questions", Endpoint::Questions),
         ("answers", Endpoint::Answers),
+        ("styles", Endpoint::Styles),
         ("write", Endpoint::Write),
     ];
 
@@ -66,7 +69,7 @@ impl fmt::Display for Endpoint {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ScenarioError {
     /// An endpoint name that does not exist.
-    #[error("unknown endpoint {0:?}: the endpoints are health, meta, reviews, questions, answers and write")]
+    #[error("unknown endpoint {0:?}: the endpoints are health, meta, reviews, questions, answers, styles and write")]
     UnknownEndpoint(String),
     /// A weight that is not a whole number.
     #[error("the weight of {0} is not a whole number: {1:?}")]
@@ -224,6 +227,7 @@ impl Op {
             Endpoint::Reviews => format!("/reviews?product_id={}&sort=relevant", self.id),
             Endpoint::Questions => format!("/qa/questions?product_id={}", self.id),
             Endpoint::Answers => format!("/qa/questions/{}/answers", self.id),
+            Endpoint::Styles => format!("/products/{}/styles", self.id),
             Endpoint::Write => "/reviews".to_owned(),
             // Newest first: the review just written leads the page unless many land at once.
             Endpoint::Verify => format!("/reviews?product_id={}&sort=newest&count=20", self.id),

@@ -71,3 +71,33 @@ async fn the_docs_page_renders_and_tries_a_call_in_chromium() {
     let output = run(command).await;
     assert!(output.contains("answered 200"), "{output}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_storefront_loads_a_product_and_its_controls_work_in_chromium() {
+    let test = TestStore::sqlite().await;
+    // The hand-made catalogue, its photos inline (the browser reaches nothing but the app).
+    let mut batch = atelier_testkit::fixture_batch();
+    let photo = |label: &str| {
+        format!(
+            "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='120' height='90'%3E%3Crect width='120' height='90' fill='%23597a8c'/%3E%3Ctext x='8' y='50' fill='white'%3E{label}%3C/text%3E%3C/svg%3E"
+        )
+    };
+    for p in &mut batch.style_photos {
+        (p.url, p.thumbnail_url) = (photo(&format!("style{}", p.id)), photo(&format!("thumb{}", p.id)));
+    }
+    for p in &mut batch.review_photos {
+        p.url = photo(&format!("review{}", p.id));
+    }
+    for p in &mut batch.answer_photos {
+        p.url = photo(&format!("answer{}", p.id));
+    }
+    atelier_testkit::Fixture::load(test.store.as_ref(), batch).await;
+    let app = TestApp::spawn(test.store.clone()).await;
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser/storefront.py");
+    let screenshots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&screenshots).unwrap();
+    let mut command = Command::new(venv_tool("python"));
+    command.arg(script).arg(&app.base).arg(screenshots.join("storefront"));
+    let output = run(command).await;
+    assert!(output.contains("question worked"), "{output}");
+}
