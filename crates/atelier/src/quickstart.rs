@@ -66,6 +66,7 @@ pub async fn run(options: QuickstartOptions) -> anyhow::Result<()> {
         format!("/reviews/meta?product_id={product}"),
         format!("/qa/questions?product_id={product}"),
         format!("/qa/questions/{question}/answers"),
+        format!("/products/{product}/styles"),
         format!("/api/fec2/hr-rfe/reviews/meta?product_id={product}"),
     ] {
         banner.push_str(&format!("\n  curl '{base}{path}'"));
@@ -75,6 +76,7 @@ pub async fn run(options: QuickstartOptions) -> anyhow::Result<()> {
         atelier_api::DOCS_PATH,
         atelier_api::OPENAPI_PATH
     ));
+    banner.push_str(&format!("\nThe storefront, as a shopper sees it: {base}/?product={product}"));
     banner.push_str("\nPress Ctrl-C to stop.");
     say(banner);
     serve(store, listener, &options.http).await

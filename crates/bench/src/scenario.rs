@@ -69,7 +69,9 @@ impl fmt::Display for Endpoint {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ScenarioError {
     /// An endpoint name that does not exist.
-    #[error("unknown endpoint {0:?}: the endpoints are health, meta, reviews, questions, answers, styles and write")]
+    #[error(
+        "unknown endpoint {0:?}: the endpoints are health, meta, reviews, questions, answers, styles and write"
+    )]
     UnknownEndpoint(String),
     /// A weight that is not a whole number.
     #[error("the weight of {0} is not a whole number: {1:?}")]

@@ -23,22 +23,24 @@ pub(crate) const PRODUCT: &str = "SELECT p.id AS product_id, p.name AS product_n
      FROM products p LEFT JOIN features f ON f.product_id = p.id WHERE p.id = $1 ORDER BY f.id";
 
 /// A product's styles in one statement: the product's row (primary key), then each style's row
-/// (`styles_product`) followed by its photos (`style_photos_style`) and skus (`skus_style`), in
-/// id order, told apart by `part`.
-pub(crate) const STYLES: &str = "SELECT 0 AS part, NULL::bigint AS style_id, NULL::bigint AS item_id, \
+/// (`styles_product`, read once into `s`) followed by its photos (`style_photos_style`) and skus
+/// (`skus_style`), in id order, told apart by `part`.
+pub(crate) const STYLES: &str = "WITH s AS (SELECT id, name, original_price, sale_price, default_style \
+                FROM styles WHERE product_id = $1) \
+     SELECT 0 AS part, NULL::bigint AS style_id, NULL::bigint AS item_id, \
             NULL::text AS style_name, NULL::text AS original_price, NULL::text AS sale_price, \
             NULL::boolean AS default_style, NULL::text AS photo_url, NULL::text AS thumbnail_url, \
             NULL::bigint AS sku_id, NULL::text AS size, NULL::integer AS quantity \
      FROM products WHERE id = $1 \
      UNION ALL \
      SELECT 1, s.id, s.id, s.name, s.original_price, s.sale_price, s.default_style, NULL, NULL, NULL, NULL, NULL \
-     FROM styles s WHERE s.product_id = $1 \
+     FROM s \
      UNION ALL \
-     SELECT 2, s.id, ph.id, NULL, NULL, NULL, NULL, ph.url, ph.thumbnail_url, NULL, NULL, NULL \
-     FROM styles s JOIN style_photos ph ON ph.style_id = s.id WHERE s.product_id = $1 \
+     SELECT 2, ph.style_id, ph.id, NULL, NULL, NULL, NULL, ph.url, ph.thumbnail_url, NULL, NULL, NULL \
+     FROM s JOIN style_photos ph ON ph.style_id = s.id \
      UNION ALL \
-     SELECT 3, s.id, k.id, NULL, NULL, NULL, NULL, NULL, NULL, k.id, k.size, k.quantity \
-     FROM styles s JOIN skus k ON k.style_id = s.id WHERE s.product_id = $1 \
+     SELECT 3, k.style_id, k.id, NULL, NULL, NULL, NULL, NULL, NULL, k.id, k.size, k.quantity \
+     FROM s JOIN skus k ON k.style_id = s.id \
      ORDER BY style_id NULLS FIRST, part, item_id";
 
 /// A product (primary key) and its related products in file order (`related_current`).
