@@ -12,12 +12,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 export BIN=$(realpath "$BIN") DIR=${DIR:-/tmp/atelier-bench-deploy} BASE=${BASE:-7300} PRODUCTS=${PRODUCTS:-100000}
-STEP=${STEP:-3s}
-highest() { # url, then the search's arguments
-  local url=$1; shift
-  "$BIN" bench --url "$url" --find-max --rate "${START:-2000}" --duration $STEP --p99 10ms --json "$@" 2>> /tmp/deploy_bench.err \
-    | python3 -c 'import json,sys; s=json.load(sys.stdin); b=max([x for x in s["steps"] if x["failed_because"] is None], key=lambda x: x["run"]["target_rate"], default=None); print("%.0f/s (p50 %.2f ms, p99 %.2f ms)" % ((b["run"]["target_rate"], b["run"]["latency"]["p50_ms"], b["run"]["latency"]["p99_ms"]) if b else (0,0,0)))'
-}
+. bench/find_max.sh
+highest() { highest_at "$@"; }
 trap 'deploy/atelier.sh down > /dev/null 2>&1 || true; [ -n "${extra:-}" ] && kill $extra 2>/dev/null || true' EXIT
 for n in 1 2; do
   deploy/atelier.sh down > /dev/null 2>&1 || true

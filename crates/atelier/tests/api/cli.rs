@@ -137,7 +137,7 @@ async fn the_quickstart_examples_show_photos_answers_and_the_docs() {
     let (_running, lines, address) = quickstart(&dir.path().join("demo.db"));
     let urls: Vec<&str> =
         lines.iter().filter_map(|l| l.trim().strip_prefix("curl '")?.strip_suffix('\'')).collect();
-    assert_eq!(urls.len(), 5, "{lines:?}");
+    assert_eq!(urls.len(), 6, "{lines:?}");
     let reviews = get_json(urls[0]).await;
     let photos =
         reviews["results"].as_array().unwrap().iter().any(|r| !r["photos"].as_array().unwrap().is_empty());
@@ -156,6 +156,15 @@ async fn the_quickstart_examples_show_photos_answers_and_the_docs() {
     assert!(docs.contains(&format!("http://{address}/docs")) && docs.contains("/openapi.json"), "{docs}");
     let page = reqwest::get(format!("http://{address}/docs/")).await.unwrap();
     assert_eq!(page.status().as_u16(), 200);
+    let styles = get_json(urls[4]).await;
+    assert!(!styles["results"].as_array().unwrap().is_empty(), "the example product has styles: {styles}");
+    let storefront = lines
+        .iter()
+        .find_map(|l| l.split_once("storefront, as a shopper sees it: ").map(|(_, url)| url.trim()))
+        .unwrap_or_else(|| panic!("no storefront link: {lines:?}"));
+    let page = reqwest::get(storefront).await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    assert!(page.text().await.unwrap().contains("Ratings &amp; reviews"));
 }
 
 #[test]
