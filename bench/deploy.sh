@@ -13,7 +13,6 @@ set -eu
 cd "$(dirname "$0")/.."
 export BIN=$(realpath "$BIN") DIR=${DIR:-/tmp/atelier-bench-deploy} BASE=${BASE:-7300} PRODUCTS=${PRODUCTS:-100000}
 . bench/find_max.sh
-highest() { highest_at "$@"; }
 trap 'deploy/atelier.sh down > /dev/null 2>&1 || true; [ -n "${extra:-}" ] && kill $extra 2>/dev/null || true' EXIT
 for n in 1 2; do
   deploy/atelier.sh down > /dev/null 2>&1 || true
@@ -21,10 +20,10 @@ for n in 1 2; do
   direct=http://127.0.0.1:$((BASE + 1)) balanced=http://127.0.0.1:$BASE
   for target in direct balanced; do
     url=${!target}
-    echo "$n instance(s), $target: health $(highest $url --scenario health)"
-    echo "$n instance(s), $target: meta hot 10 $(highest $url --scenario meta --ids 1-$PRODUCTS --hot 10)"
+    echo "$n instance(s), $target: health $(highest_at $url --scenario health)"
+    echo "$n instance(s), $target: meta hot 10 $(highest_at $url --scenario meta --ids 1-$PRODUCTS --hot 10)"
   done
-  echo "$n instance(s), balanced: meta random $(highest $balanced --scenario meta --ids 1-$PRODUCTS --seed $((7 + n)))"
+  echo "$n instance(s), balanced: meta random $(highest_at $balanced --scenario meta --ids 1-$PRODUCTS --seed $((7 + n)))"
 done
 # Two instances: a restart of instance 1 under load through nginx.
 rate=${RESTART_RATE:-2000}
@@ -40,5 +39,5 @@ python3 -c 'import json; r=json.load(open("/tmp/deploy_restart.json")); l=r["lat
   --listen 127.0.0.1:$((BASE + 30)) > /tmp/deploy_extra.log 2>&1 &
 extra=$!
 for _ in $(seq 1 100); do curl -fs -o /dev/null http://127.0.0.1:$((BASE + 30))/readyz && break; sleep 0.1; done
-echo "without Redis: meta hot 10 $(highest http://127.0.0.1:$((BASE + 30)) --scenario meta --ids 1-$PRODUCTS --hot 10)"
-echo "with Redis:    meta hot 10 $(highest http://127.0.0.1:$((BASE + 1)) --scenario meta --ids 1-$PRODUCTS --hot 10)"
+echo "without Redis: meta hot 10 $(highest_at http://127.0.0.1:$((BASE + 30)) --scenario meta --ids 1-$PRODUCTS --hot 10)"
+echo "with Redis:    meta hot 10 $(highest_at http://127.0.0.1:$((BASE + 1)) --scenario meta --ids 1-$PRODUCTS --hot 10)"

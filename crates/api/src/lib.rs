@@ -119,6 +119,9 @@ pub fn router(store: Arc<dyn Store>, config: &ApiConfig) -> Result<Router, Strin
         docs.push((endpoint.method, endpoint.path, endpoint.doc));
     }
     router = router.route("/", get(storefront::page));
+    let mut paths: Vec<&'static str> = docs.iter().map(|(_, path, _)| *path).collect();
+    paths.extend(["/", METRICS_PATH, OPENAPI_PATH]);
+    metrics::known_routes(paths);
     if config.metrics_on_api {
         router = router.route(METRICS_PATH, get(|State(app): State<AppState>| metrics::render(app.store)));
     }
@@ -235,26 +238,27 @@ pub(crate) struct Campus(pub(crate) String);
 /// without a redirect, which would lose a POST body and break a CORS preflight. The docs page
 /// keeps its slash: its assets are addressed relative to `/docs/`.
 fn normalize_path(mut request: Request) -> Request {
-    let uri = request.uri().clone();
+    let uri = request.uri();
     let mut path = uri.path();
+    let mut campus = None;
     if let Some(rest) = path.strip_prefix("/api/fec2/") {
-        let (campus, tail) = rest.find('/').map_or((rest, "/"), |slash| (&rest[..slash], &rest[slash..]));
-        if !campus.is_empty() {
-            request.extensions_mut().insert(Campus(campus.to_owned()));
-        }
+        let (name, tail) = rest.find('/').map_or((rest, "/"), |slash| (&rest[..slash], &rest[slash..]));
+        campus = (!name.is_empty()).then(|| Campus(name.to_owned()));
         path = tail;
     }
     if path.len() > 1 && !path.starts_with("/docs/") {
         path = path.strip_suffix('/').unwrap_or(path);
     }
-    if path == uri.path() {
-        return request;
-    }
-    let target = match uri.query() {
+    let rewritten = (path != uri.path()).then(|| match uri.query() {
         Some(query) => format!("{path}?{query}"),
         None => path.to_owned(),
-    };
-    if let Ok(rewritten) = target.parse::<Uri>() {
+    });
+    if let Some(campus) = campus {
+        request.extensions_mut().insert(campus);
+    }
+    if let Some(target) = rewritten
+        && let Ok(rewritten) = target.parse::<Uri>()
+    {
         *request.uri_mut() = rewritten;
     }
     request

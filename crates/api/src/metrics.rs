@@ -12,10 +12,10 @@ use std::time::{Duration, Instant};
 
 use atelier_core::Store;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use metrics::{counter, gauge, histogram};
+use metrics::{SharedString, counter, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use crate::{ApiError, AppState};
@@ -55,20 +55,76 @@ pub(crate) fn handle() -> &'static PrometheusHandle {
 /// Counts and times every request by its route (the route table's path, `unmatched` for
 /// none), method and status, shed and timed-out ones included.
 pub(crate) async fn track(request: Request, next: Next) -> Response {
+    // Labels borrowed from the route table and from the standard methods and statuses, so a
+    // request allocates none of them.
     let route = request
         .extensions()
         .get::<MatchedPath>()
-        .map_or("unmatched".to_owned(), |path| path.as_str().to_owned());
-    let method = request.method().as_str().to_owned();
+        .map_or("unmatched".into(), |path| route_label(path.as_str()));
+    let method = method_label(request.method());
     let started = Instant::now();
     let response = next.run(request).await;
-    let status = response.status().as_str().to_owned();
+    let status = status_label(response.status());
     let seconds = started.elapsed().as_secs_f64();
     histogram!("atelier_http_request_duration_seconds", "route" => route.clone(), "method" => method.clone())
         .record(seconds);
     counter!("atelier_http_requests_total", "route" => route, "method" => method, "status" => status)
         .increment(1);
     response
+}
+
+/// The paths of the route table, and the other routes of the router, as `'static` labels.
+static ROUTES: OnceLock<Vec<&'static str>> = OnceLock::new();
+
+/// Records the router's paths for [`route_label`]; the first router built sets them.
+pub(crate) fn known_routes(paths: Vec<&'static str>) {
+    let _ = ROUTES.set(paths);
+}
+
+fn route_label(path: &str) -> SharedString {
+    match ROUTES.get().and_then(|routes| routes.iter().find(|route| **route == path)) {
+        Some(route) => SharedString::const_str(route),
+        None => SharedString::from(path.to_owned()),
+    }
+}
+
+fn method_label(method: &Method) -> SharedString {
+    let known = match method.as_str() {
+        "GET" => "GET",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "HEAD" => "HEAD",
+        "OPTIONS" => "OPTIONS",
+        "DELETE" => "DELETE",
+        other => return SharedString::from(other.to_owned()),
+    };
+    SharedString::const_str(known)
+}
+
+fn status_label(status: StatusCode) -> SharedString {
+    const KNOWN: [(u16, &str); 17] = [
+        (200, "200"),
+        (201, "201"),
+        (204, "204"),
+        (304, "304"),
+        (400, "400"),
+        (401, "401"),
+        (404, "404"),
+        (405, "405"),
+        (413, "413"),
+        (414, "414"),
+        (415, "415"),
+        (422, "422"),
+        (429, "429"),
+        (431, "431"),
+        (500, "500"),
+        (503, "503"),
+        (504, "504"),
+    ];
+    match KNOWN.iter().find(|(code, _)| *code == status.as_u16()) {
+        Some((_, label)) => SharedString::const_str(label),
+        None => SharedString::from(status.as_str().to_owned()),
+    }
 }
 
 /// A cache lookup in `tier` (`memory` or `redis`).

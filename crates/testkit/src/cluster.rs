@@ -243,9 +243,9 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-/// A port nothing listens on now. The cluster binds it a moment later; `start` retries if
-/// another process took it meanwhile.
-fn free_port() -> u16 {
+/// A port nothing listens on now. The server binds it a moment later; `Cluster::start` retries
+/// if another process took it meanwhile.
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
