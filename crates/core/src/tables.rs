@@ -12,7 +12,7 @@
 use std::ops::{Index, IndexMut};
 
 use self::Kind::{
-    Date, Email, Flag, Id, OptionalPrice, OptionalText, Parent, Price, Quantity, Stars, Text, Votes,
+    Date, Email, Flag, Id, OptionalPrice, OptionalText, Parent, Position, Price, Quantity, Stars, Text, Votes,
 };
 
 /// What a column holds: the type it is stored as and the rule its values follow.
@@ -43,6 +43,11 @@ pub enum Kind {
     OptionalPrice,
     /// How many of a sku are in stock: 0 to 2,147,483,647, stored in 32 bits.
     Quantity,
+    /// The row's place in its file, from 1, stored in 64 bits: not a field of the file (the
+    /// reader numbers the rows as it reads them, the writer writes them in this order and leaves
+    /// it out). Reads that keep file order sort by it, because the original files' ids are not
+    /// always in order (photos.csv).
+    Position,
 }
 
 /// How a CSV file writes a boolean: the files disagree, and the writer reproduces each.
@@ -73,7 +78,7 @@ impl Kind {
     /// The database type of a column of this kind.
     pub const fn storage(self) -> Storage {
         match self {
-            Id | Parent(_) | Date => Storage::Int64,
+            Id | Parent(_) | Date | Position => Storage::Int64,
             Stars => Storage::Int16,
             Votes | Quantity => Storage::Int32,
             Flag(_) => Storage::Bool,
@@ -85,6 +90,11 @@ impl Kind {
     /// the generator must shift.
     pub const fn is_key(self) -> bool {
         matches!(self, Id | Parent(_))
+    }
+
+    /// Whether a CSV file holds the column as a field (all but [`Position`]).
+    pub const fn in_file(self) -> bool {
+        !matches!(self, Position)
     }
 }
 
@@ -123,9 +133,14 @@ impl Description {
         self.files[0]
     }
 
+    /// The columns a CSV file holds as fields, in their order.
+    pub fn file_columns(&self) -> impl Iterator<Item = &'static Column> + '_ {
+        self.columns.iter().filter(|c| c.kind.in_file())
+    }
+
     /// The CSV header's column names.
     pub fn headers(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.columns.iter().map(|c| c.header)
+        self.file_columns().map(|c| c.header)
     }
 
     /// The tables this table's rows point at, with the column that points.
@@ -223,7 +238,7 @@ impl<R: Row> Rows for Vec<R> {
             .columns
             .iter()
             .map(|column| match column.kind {
-                Id => offsets[R::TABLE] as i64,
+                Id | Position => offsets[R::TABLE] as i64,
                 Parent(parent) => offsets[parent] as i64,
                 _ => 0,
             })
@@ -551,7 +566,7 @@ tables! {
         quantity: i32 = Quantity;
     }
 
-    /// `photos.csv`: a style's photos, in file order.
+    /// `photos.csv`: a style's photos, served in file order (the file's ids are not in order).
     StylePhotos: StylePhotoRow in style_photos, "style_photos", "style photo", ["photos.csv"] {
         /// Photo id.
         id: i64 = Id;
@@ -561,6 +576,8 @@ tables! {
         url: String = Text;
         /// Thumbnail URL.
         thumbnail_url: String = Text;
+        /// The row's place in the file.
+        position: i64 = Position;
     }
 
     /// `related.csv`: the products shown beside a product, in file order (self-references and
@@ -572,6 +589,8 @@ tables! {
         current_product_id: i64 = Parent(Table::Products);
         /// The product shown beside it.
         related_product_id: i64 = Parent(Table::Products);
+        /// The row's place in the file.
+        position: i64 = Position;
     }
 
     /// `characteristics.csv`: what a product's reviews rate (Fit, Length, ...).
@@ -706,8 +725,8 @@ mod tests {
                 ..Default::default()
             }],
             skus: vec![SkuRow { id: 1, style_id: 1, size: "XS".into(), quantity: 8 }],
-            style_photos: vec![StylePhotoRow { id: 1, style_id: 1, ..Default::default() }],
-            related: vec![RelatedRow { id: 1, current_product_id: 1, related_product_id: 1 }],
+            style_photos: vec![StylePhotoRow { id: 1, style_id: 1, position: 1, ..Default::default() }],
+            related: vec![RelatedRow { id: 1, current_product_id: 1, related_product_id: 1, position: 1 }],
             characteristics: vec![CharacteristicRow { id: 1, product_id: 1, name: "Fit".into() }],
             reviews: vec![ReviewRow {
                 id: 1,
@@ -783,6 +802,10 @@ mod tests {
             (101, 1, 7)
         );
         assert_eq!(batch.review_photos[0].review_id, 101);
+        offsets[Table::StylePhotos] = 7;
+        let mut photos = filled().style_photos;
+        photos.shift_keys(&offsets);
+        assert_eq!((photos[0].id, photos[0].position), (8, 8), "a place in the file moves with the id");
     }
 
     #[test]

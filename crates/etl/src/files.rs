@@ -59,9 +59,11 @@ pub fn write_rows(out: &mut Vec<u8>, rows: &dyn Rows) {
 }
 
 /// One line: integers bare, text quoted, booleans in the file's style, a price bare, and the
-/// bare token `null` for an absent value.
+/// bare token `null` for an absent value. A row's place in the file is the line's place, not a
+/// field.
 fn write_line(out: &mut Vec<u8>, columns: &[Column], values: &[Value<'_>]) {
-    for (i, (column, value)) in columns.iter().zip(values).enumerate() {
+    let fields = columns.iter().zip(values).filter(|(column, _)| column.kind.in_file());
+    for (i, (column, value)) in fields.enumerate() {
         if i > 0 {
             out.push(b',');
         }
@@ -89,26 +91,32 @@ pub type Reason = String;
 /// first ones when every column after them is one the file may lack (it was written before
 /// those columns existed). `None` when the header is not one of those.
 pub fn columns_in_header(columns: &[Column], found: &[String]) -> Option<usize> {
+    let in_file: Vec<&Column> = columns.iter().filter(|column| column.kind.in_file()).collect();
     let present = found.len();
-    let known = present <= columns.len()
-        && found.iter().zip(columns).all(|(name, column)| name.eq_ignore_ascii_case(column.header))
-        && columns[present..].iter().all(|column| column.absent.is_some());
+    let known = present <= in_file.len()
+        && found.iter().zip(&in_file).all(|(name, column)| name.eq_ignore_ascii_case(column.header))
+        && in_file[present..].iter().all(|column| column.absent.is_some());
     known.then_some(present)
 }
 
-/// Parses one record of `R`'s file, whose header holds `present` of its columns (see
-/// [`columns_in_header`]), checking every value against its column's rule; a column the file
-/// lacks takes its `absent` value.
-pub fn read_row<R: Row>(record: &csv::ByteRecord, present: usize) -> Result<R, Reason> {
+/// Parses one record of `R`'s file, the `position`th (from 1), whose header holds `present` of
+/// its fields (see [`columns_in_header`]), checking every value against its column's rule; a
+/// column the file lacks takes its `absent` value, and a [`Kind::Position`] column `position`.
+pub fn read_row<R: Row>(record: &csv::ByteRecord, present: usize, position: u64) -> Result<R, Reason> {
     let columns = R::TABLE.describe().columns;
     if record.len() != present {
         return Err(format!("expected {present} columns, found {}", record.len()));
     }
     let mut values = [Value::Null; MAX_COLUMNS];
+    let mut fields = record.iter();
     for (i, column) in columns.iter().enumerate() {
-        values[i] = match record.get(i) {
-            Some(raw) => read_value(column, raw)?,
-            None => column.absent.unwrap_or(Value::Null),
+        values[i] = if column.kind == Kind::Position {
+            Value::Int(position as i64)
+        } else {
+            match fields.next() {
+                Some(raw) => read_value(column, raw)?,
+                None => column.absent.unwrap_or(Value::Null),
+            }
         };
     }
     R::from_values(&values[..columns.len()])
@@ -155,6 +163,8 @@ fn read_value<'r>(column: &Column, raw: &'r [u8]) -> Result<Value<'r>, Reason> {
         Kind::Price | Kind::OptionalPrice => Err(format!("{name} is not a price: {trimmed:?}")),
         // The original skus.csv has a space before some quantities: trimmed like every number.
         Kind::Quantity => int_in(0..=i64::from(i32::MAX)),
+        // Never read from a field (`read_row` numbers the rows); refused rather than trusted.
+        Kind::Position => Err(format!("{name} is a row's place in its file, not a field")),
     }
 }
 
@@ -229,7 +239,7 @@ mod tests {
         let header: Vec<String> = original.split(',').map(str::to_owned).collect();
         let present =
             columns_in_header(Table::Reviews.describe().columns, &header).expect("the original header");
-        read_row(&record(line), present)
+        read_row(&record(line), present, 1)
     }
 
     #[test]
@@ -305,7 +315,7 @@ mod tests {
              \"shortandsweeet\",\"first.last@gmail.com\",null,5\n"
         );
         let all = Table::Reviews.describe().columns.len();
-        assert_eq!(read_row::<ReviewRow>(&record(std::str::from_utf8(&out).unwrap()), all).unwrap(), row);
+        assert_eq!(read_row::<ReviewRow>(&record(std::str::from_utf8(&out).unwrap()), all, 1).unwrap(), row);
     }
 
     #[test]
@@ -393,7 +403,7 @@ mod tests {
         );
         let columns = Table::Questions.describe().columns.len();
         assert_eq!(
-            read_row::<QuestionRow>(&record(std::str::from_utf8(&out).unwrap()), columns).unwrap(),
+            read_row::<QuestionRow>(&record(std::str::from_utf8(&out).unwrap()), columns, 1).unwrap(),
             row
         );
     }

@@ -172,15 +172,16 @@ fn stub_product(id: i64) -> ProductRow {
     ProductRow { id, name: format!("Product {id}"), default_price: "0".into(), ..ProductRow::default() }
 }
 
-/// Parses one record of `R`'s file (`present` columns wide), checks that its parents exist and agree on the product,
-/// and that its id is new, and adds it to `batch`.
+/// Parses one record of `R`'s file (`present` columns wide, the `position`th), checks that its
+/// parents exist and agree on the product, and that its id is new, and adds it to `batch`.
 fn accept<R: Row>(
     record: &csv::ByteRecord,
     present: usize,
+    position: u64,
     known: &mut Known,
     batch: &mut Batch,
 ) -> Result<(), Reason> {
-    let row: R = files::read_row(record, present)?;
+    let row: R = files::read_row(record, present, position)?;
     let mut product: Option<ParentOf> = None;
     let description = R::TABLE.describe();
     // Two products named directly (a related product) are two products, not a disagreement.
@@ -213,7 +214,7 @@ fn accept<R: Row>(
 }
 
 /// How a file's records are accepted: [`accept`] for its table's row type.
-type Accept = fn(&csv::ByteRecord, usize, &mut Known, &mut Batch) -> Result<(), Reason>;
+type Accept = fn(&csv::ByteRecord, usize, u64, &mut Known, &mut Batch) -> Result<(), Reason>;
 
 struct AcceptFor;
 
@@ -354,7 +355,7 @@ fn read_file(
                     .iter()
                     .map(|field| field.iter().filter(|&&b| b == b'\n').count() as u64)
                     .sum::<u64>();
-                match accept(&record, present, &mut known, &mut batch) {
+                match accept(&record, present, loaded + rejected + 1, &mut known, &mut batch) {
                     Ok(()) => loaded += 1,
                     Err(reason) => {
                         rejected += 1;

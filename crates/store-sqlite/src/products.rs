@@ -23,8 +23,8 @@ pub(crate) const PRODUCT: &str = "SELECT p.id AS product_id, p.name AS product_n
      FROM products p LEFT JOIN features f ON f.product_id = p.id WHERE p.id = ?1 ORDER BY f.id";
 
 /// A product's styles in one statement: the product's row (rowid), then each style's row
-/// (`styles_product`, read once into `s`) followed by its photos (`style_photos_style`) and skus
-/// (`skus_style`), in id order, told apart by `part`.
+/// (`styles_product`, read once into `s`) followed by its photos in file order (`style_photos_style`)
+/// and skus in id order (`skus_style`), told apart by `part`.
 pub(crate) const STYLES: &str = "WITH s AS MATERIALIZED (SELECT id, name, original_price, sale_price, default_style \
                 FROM styles WHERE product_id = ?1) \
      SELECT 0 AS part, NULL AS style_id, NULL AS item_id, NULL AS style_name, \
@@ -35,7 +35,7 @@ pub(crate) const STYLES: &str = "WITH s AS MATERIALIZED (SELECT id, name, origin
      SELECT 1, s.id, s.id, s.name, s.original_price, s.sale_price, s.default_style, NULL, NULL, NULL, NULL, NULL \
      FROM s \
      UNION ALL \
-     SELECT 2, ph.style_id, ph.id, NULL, NULL, NULL, NULL, ph.url, ph.thumbnail_url, NULL, NULL, NULL \
+     SELECT 2, ph.style_id, ph.position, NULL, NULL, NULL, NULL, ph.url, ph.thumbnail_url, NULL, NULL, NULL \
      FROM s JOIN style_photos ph ON ph.style_id = s.id \
      UNION ALL \
      SELECT 3, k.style_id, k.id, NULL, NULL, NULL, NULL, NULL, NULL, k.id, k.size, k.quantity \
@@ -44,7 +44,7 @@ pub(crate) const STYLES: &str = "WITH s AS MATERIALIZED (SELECT id, name, origin
 
 /// A product (rowid) and its related products in file order (`related_current`).
 pub(crate) const RELATED: &str = "SELECT p.id AS product_id, r.related_product_id AS related_product_id \
-     FROM products p LEFT JOIN related r ON r.current_product_id = p.id WHERE p.id = ?1 ORDER BY r.id";
+     FROM products p LEFT JOIN related r ON r.current_product_id = p.id WHERE p.id = ?1 ORDER BY r.position";
 
 pub(crate) fn list(conn: &Connection, page: PageRequest) -> Result<Vec<Product>, StoreError> {
     let mut stmt = conn.prepare_cached(LIST).map_err(db_error)?;

@@ -278,17 +278,21 @@ pub fn fixture_batch() -> Batch {
             SkuRow { id: 2, style_id: 11, size: "S".into(), quantity: 16 },
             SkuRow { id: 3, style_id: 21, size: "One Size".into(), quantity: 0 },
         ],
-        style_photos: vec![
-            style_photo(1, 11, "forest-front"),
-            style_photo(2, 11, "forest-back"),
-            style_photo(3, 21, "lenses"),
-        ],
-        related: [(1, 1, 2), (2, 1, 3), (3, 1, 1), (4, 1, 2), (5, 2, 1)]
+        // Photos and related rows out of id order, as in the original files: served in file
+        // order, which is the order of these lists.
+        style_photos: [(2, 11, "forest-front"), (1, 11, "forest-back"), (3, 21, "lenses")]
             .into_iter()
-            .map(|(id, current_product_id, related_product_id)| RelatedRow {
+            .zip(1..)
+            .map(|((id, style_id, name), position)| style_photo(id, style_id, name, position))
+            .collect(),
+        related: [(3, 1, 2), (1, 1, 3), (2, 1, 1), (4, 1, 2), (5, 2, 1)]
+            .into_iter()
+            .zip(1..)
+            .map(|((id, current_product_id, related_product_id), position)| RelatedRow {
                 id,
                 current_product_id,
                 related_product_id,
+                position,
             })
             .collect(),
     }
@@ -312,11 +316,12 @@ fn style(
     }
 }
 
-fn style_photo(id: i64, style_id: i64, name: &str) -> StylePhotoRow {
+fn style_photo(id: i64, style_id: i64, name: &str, position: i64) -> StylePhotoRow {
     StylePhotoRow {
         id,
         style_id,
         url: format!("https://example.com/{name}.jpg"),
         thumbnail_url: format!("https://example.com/{name}-thumb.jpg"),
+        position,
     }
 }

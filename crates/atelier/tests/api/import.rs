@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use atelier_core::ProductId;
 use atelier_core::input::ReviewSort;
 use atelier_core::tables::{Batch, Table};
 use atelier_etl::generate::{Plan, Proportions, to_csv};
@@ -351,7 +352,7 @@ mod product_files {
             write(d, "styles.csv", "id,productId,name,sale_price,original_price,default_style\n1,1,\"Forest Green & Black\",null,140,1\n2,1,\"Desert Brown & Tan\",100,140,0\n3,2,\"Black Lenses\",null,69,0\n4,2,\"Gold\",free,69,0\n5,2,\"Blue\",null,69,2\n");
             write(d, "skus.csv", "id,styleId,size,quantity\n2,1,\"S\",16\n1,1,\"XS\", 8\n3,1,\"XS\",3\n4,2,\"M\",-1\n5,7,\"L\",1\n");
             write(d, "photos.csv", "id,styleId,url,thumbnail_url\n2,1,\"https://example.com/b.jpg\",\"https://example.com/b-t.jpg\"\n1,1,\"https://example.com/a.jpg\",\"https://example.com/a-t.jpg\"\n3,9,\"https://example.com/x.jpg\",\"https://example.com/x-t.jpg\"\n");
-            write(d, "related.csv", "id,current_product_id,related_product_id\n1,1,2\n2,1,0\n3,1,1\n4,1,2\n5,2,7\n");
+            write(d, "related.csv", "id,current_product_id,related_product_id\n4,1,2\n2,1,0\n3,1,1\n1,1,1\n5,2,7\n");
             let rejects_path = d.join("rejects.csv");
             let report = import(test.store.as_ref(), &options(d, &rejects_path)).await.unwrap();
             let found = rejects(&rejects_path);
@@ -375,6 +376,11 @@ mod product_files {
             for (table, rows) in [(Table::Features, 3), (Table::Styles, 3), (Table::Skus, 3), (Table::StylePhotos, 2), (Table::Related, 3)] {
                 assert_eq!(loaded(&report, table), rows, "{table:?}");
             }
+            // Photos and related products are served in file order, not id order.
+            let styles = test.store.styles(ProductId::new_unchecked(1)).await.unwrap();
+            let urls: Vec<&str> = styles[0].photos.iter().map(|photo| photo.url.as_str()).collect();
+            assert_eq!(urls, ["https://example.com/b.jpg", "https://example.com/a.jpg"]);
+            assert_eq!(test.store.related(ProductId::new_unchecked(1)).await.unwrap(), [2, 1, 1]);
         }
     }
 }

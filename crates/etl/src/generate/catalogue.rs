@@ -1,7 +1,8 @@
 //! A product's features, styles (with their skus and photos) and related products, in the
 //! original data's proportions and with its quirks at a small rate: a product with no styles or
 //! no default style, a style with no photos or no skus, a feature without a value, a related
-//! product that is the product itself or given twice.
+//! product that is the product itself or given twice, photos and skus whose ids are out of file
+//! order, a size given twice in a style.
 
 use std::ops::Range;
 
@@ -82,17 +83,37 @@ pub(super) fn product(
         style(draw, p, product_id, &price, default == Some(index), shoes, batch);
     }
     for _ in 0..draw.geometric(p.related_per_product) {
-        let id = batch.related.len() as i64 + 1;
         let related_product_id = if draw.one_in(50) {
             product_id
         } else {
             chunk.start + draw.below((chunk.end - chunk.start) as u64) as i64
         };
-        batch.related.push(RelatedRow { id, current_product_id: product_id, related_product_id });
-        if draw.one_in(50) {
-            let id = id + 1;
-            batch.related.push(RelatedRow { id, current_product_id: product_id, related_product_id });
+        let times = if draw.one_in(50) { 2 } else { 1 };
+        for _ in 0..times {
+            let id = batch.related.len() as i64 + 1;
+            batch.related.push(RelatedRow {
+                id,
+                current_product_id: product_id,
+                related_product_id,
+                position: id,
+            });
         }
+    }
+}
+
+/// Now and then (one time in `one_in`) swaps the ids of the last two rows of `rows` when they
+/// belong to the style just generated, so that the file lists them out of id order, as the
+/// original photos.csv and skus.csv do; each row keeps its place in the file.
+fn now_and_then_out_of_order<R>(
+    draw: &mut Draw,
+    one_in: u32,
+    first: usize,
+    rows: &mut [R],
+    id: fn(&mut R) -> &mut i64,
+) {
+    if rows.len() >= first + 2 && draw.one_in(one_in) {
+        let (head, last) = rows.split_at_mut(rows.len() - 1);
+        std::mem::swap(id(&mut head[head.len() - 1]), id(&mut last[0]));
     }
 }
 
@@ -140,6 +161,7 @@ fn style(
         original_price: price.to_owned(),
         default_style,
     });
+    let first_photo = batch.style_photos.len();
     for _ in 0..some(draw, p.photos_per_style) {
         let id = batch.style_photos.len() as i64 + 1;
         let photo = draw.pick(PHOTOS);
@@ -150,8 +172,10 @@ fn style(
             thumbnail_url: format!(
                 "https://images.unsplash.com/photo-{photo}?auto=format&fit=crop&w=300&q=80"
             ),
+            position: id,
         });
     }
+    now_and_then_out_of_order(draw, 20, first_photo, &mut batch.style_photos, |row| &mut row.id);
     let sizes = if shoes { SHOE_SIZES } else { SIZES };
     // Usually every size of the run (six), a few missing now and then: the original averages
     // 5.78 skus a style.
@@ -159,8 +183,15 @@ fn style(
     let missing = draw.geometric((full - p.skus_per_style).max(0.0)) as usize;
     let count = if draw.one_in(40) { 0 } else { (full as usize).saturating_sub(missing).max(1) };
     let first = draw.below((sizes.len() - count + 1) as u64) as usize;
+    let first_sku = batch.skus.len();
     for size in &sizes[first..first + count] {
         let id = batch.skus.len() as i64 + 1;
         batch.skus.push(SkuRow { id, style_id, size: (*size).to_owned(), quantity: draw.below(60) as i32 });
     }
+    if count > 0 && draw.one_in(100) {
+        let id = batch.skus.len() as i64 + 1;
+        let size = batch.skus[batch.skus.len() - 1].size.clone();
+        batch.skus.push(SkuRow { id, style_id, size, quantity: draw.below(60) as i32 });
+    }
+    now_and_then_out_of_order(draw, 20, first_sku, &mut batch.skus, |row| &mut row.id);
 }

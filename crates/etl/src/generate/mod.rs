@@ -464,6 +464,12 @@ mod tests {
         let photographed: std::collections::HashSet<i64> =
             batch.style_photos.iter().map(|p| p.style_id).collect();
         assert!(photographed.len() < batch.styles.len(), "some style has no photo");
+        let out_of_order = |ids: Vec<i64>| ids.windows(2).any(|pair| pair[1] < pair[0]);
+        assert!(out_of_order(batch.style_photos.iter().map(|p| p.id).collect()), "photos out of id order");
+        assert!(out_of_order(batch.skus.iter().map(|k| k.id).collect()), "skus out of id order");
+        let sizes: std::collections::HashSet<(i64, &str)> =
+            batch.skus.iter().map(|k| (k.style_id, k.size.as_str())).collect();
+        assert!(sizes.len() < batch.skus.len(), "some style has a size twice");
     }
 
     fn catalogue(seed: u64, products: i64) -> Vec<Batch> {
@@ -493,6 +499,14 @@ mod tests {
         let batches = catalogue(3, 2500);
         let reviews: Vec<i64> = batches.iter().flat_map(|b| b.reviews.iter().map(|r| r.id)).collect();
         assert_eq!(reviews, (1..=reviews.len() as i64).collect::<Vec<_>>());
+        // Rows keep their place in the file across chunks, whatever their ids.
+        let places: Vec<i64> =
+            batches.iter().flat_map(|b| b.style_photos.iter().map(|p| p.position)).collect();
+        assert_eq!(places, (1..=places.len() as i64).collect::<Vec<_>>());
+        let mut photo_ids: Vec<i64> =
+            batches.iter().flat_map(|b| b.style_photos.iter().map(|p| p.id)).collect();
+        photo_ids.sort_unstable();
+        assert_eq!(photo_ids, places);
         for batch in &batches {
             for photo in &batch.review_photos {
                 assert!(batch.reviews.iter().any(|r| r.id == photo.review_id));
