@@ -91,12 +91,12 @@ pub type Reason = String;
 /// first ones when every column after them is one the file may lack (it was written before
 /// those columns existed). `None` when the header is not one of those.
 pub fn columns_in_header(columns: &[Column], found: &[String]) -> Option<usize> {
-    let in_file: Vec<&Column> = columns.iter().filter(|column| column.kind.in_file()).collect();
-    let present = found.len();
-    let known = present <= in_file.len()
-        && found.iter().zip(&in_file).all(|(name, column)| name.eq_ignore_ascii_case(column.header))
-        && in_file[present..].iter().all(|column| column.absent.is_some());
-    known.then_some(present)
+    let mut in_file = columns.iter().filter(|column| column.kind.in_file());
+    let known = found
+        .iter()
+        .all(|name| in_file.next().is_some_and(|column| name.eq_ignore_ascii_case(column.header)))
+        && in_file.all(|column| column.absent.is_some());
+    known.then_some(found.len())
 }
 
 /// Parses one record of `R`'s file, the `position`th (from 1), whose header holds `present` of
