@@ -33,8 +33,10 @@ pub struct QuickstartOptions {
 }
 
 pub async fn run(options: QuickstartOptions) -> anyhow::Result<()> {
-    let settings =
-        StoreOptions { database_url: DatabaseUrl::Sqlite(options.db.clone()), pool_size: options.pool_size };
+    let settings = StoreOptions {
+        database_url: DatabaseUrl::Sqlite(options.db.clone()),
+        pool_size: Some(options.pool_size),
+    };
     let store = settings.open_for_loading().await?;
     if store.is_empty().await? {
         say(format_args!(

@@ -73,10 +73,20 @@ pub struct StoreOptions {
     /// The store: sqlite://PATH (embedded, the default) or postgres://USER[:PASSWORD]@HOST[:PORT]/DB.
     #[arg(long, env = "ATELIER_DATABASE_URL", default_value = "sqlite://atelier.db", hide_env_values = true)]
     pub database_url: DatabaseUrl,
-    /// Connections in the pool: PostgreSQL connections, or SQLite reader connections.
-    #[arg(long, env = "ATELIER_POOL_SIZE", default_value_t = 16)]
-    pub pool_size: usize,
+    /// Connections in the pool: PostgreSQL connections (default 16), or SQLite reader
+    /// connections (default 4 per core).
+    #[arg(long, env = "ATELIER_POOL_SIZE")]
+    pub pool_size: Option<usize>,
 }
+
+/// PostgreSQL connections when `--pool-size` is not given: a statement spends much of its time
+/// waiting on the server, so more connections than cores keep both busy (BENCHMARKS.md).
+const POSTGRES_POOL_SIZE: usize = 16;
+
+/// SQLite readers per core when `--pool-size` is not given. A SQLite read runs on the caller's
+/// thread, so every reader busy at once is a thread competing for the cores: with 16 on two
+/// cores, random-id question lists were served about 20 % slower than with 4 or 8 (BENCHMARKS.md).
+const SQLITE_READERS_PER_CORE: usize = 4;
 
 /// Where the server reads from besides the primary.
 #[derive(Debug, Clone, Args)]
@@ -92,6 +102,18 @@ pub struct ReplicaOptions {
 }
 
 impl StoreOptions {
+    /// SQLite reader connections: `--pool-size`, or 4 per core.
+    fn sqlite_readers(&self) -> usize {
+        self.pool_size.unwrap_or_else(|| {
+            SQLITE_READERS_PER_CORE * std::thread::available_parallelism().map_or(1, |n| n.get())
+        })
+    }
+
+    /// PostgreSQL connections per database: `--pool-size`, or 16.
+    fn postgres_pool_size(&self) -> usize {
+        self.pool_size.unwrap_or(POSTGRES_POOL_SIZE)
+    }
+
     /// Opens the store to load it, migrating a PostgreSQL schema first (loading is a set-up
     /// step, like `migrate`).
     pub async fn open_for_loading(&self) -> anyhow::Result<Arc<dyn Store>> {
@@ -136,13 +158,14 @@ impl StoreOptions {
                 bail!("--read-url needs a PostgreSQL --database-url: the embedded store has no replicas")
             }
             DatabaseUrl::Sqlite(path) => {
-                let store = SqliteStore::open_with_deadline(path, self.pool_size, deadline)
+                let store = SqliteStore::open_with_deadline(path, self.sqlite_readers(), deadline)
                     .await
                     .with_context(|| format!("failed to open the SQLite store {}", path.display()))?;
                 Ok(Arc::new(store))
             }
             DatabaseUrl::Postgres(url) => {
-                let store = PgStore::connect_with_deadline(url, self.pool_size, deadline)
+                let pool_size = self.postgres_pool_size();
+                let store = PgStore::connect_with_deadline(url, pool_size, deadline)
                     .context("failed to configure the PostgreSQL pool")?;
                 let pending = store
                     .pending_migrations()
@@ -160,7 +183,7 @@ impl StoreOptions {
                 let settings =
                     ReplicaSettings { max_lag: Duration::from_millis(replica_options.max_replica_lag_ms) };
                 let store = store
-                    .with_replicas(&replicas, self.pool_size, deadline, settings)
+                    .with_replicas(&replicas, pool_size, deadline, settings)
                     .context("failed to configure the read replicas' pools")?;
                 tracing::info!(replicas = replicas.len(), "reading from replicas");
                 Ok(Arc::new(store))
@@ -196,5 +219,20 @@ mod tests {
         let url: DatabaseUrl = "postgres://atelier:s3cret@db:5432/atelier".parse().unwrap();
         assert_eq!(format!("{url:?}"), "postgres://atelier:***@db:5432/atelier");
         assert!(!url.to_string().contains("s3cret"));
+    }
+
+    #[test]
+    fn without_a_pool_size_sqlite_gets_four_readers_per_core_and_postgresql_sixteen_connections() {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            store: StoreOptions,
+        }
+        let parse = |args: &[&str]| <Cli as clap::Parser>::try_parse_from(args).unwrap().store;
+        let cores = std::thread::available_parallelism().unwrap().get();
+        let default = parse(&["atelier"]);
+        assert_eq!((default.sqlite_readers(), default.postgres_pool_size()), (4 * cores, 16));
+        let given = parse(&["atelier", "--pool-size", "3"]);
+        assert_eq!((given.sqlite_readers(), given.postgres_pool_size()), (3, 3));
     }
 }

@@ -11,7 +11,7 @@ use crate::tables::{Batch, Table};
 /// One timed step of finishing a load, for the import's summary.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Phase {
-    /// What the step did: "indexes", "constraints", "meta", ...
+    /// What the step did: "meta", "indexes", "tables", ...
     pub name: &'static str,
     /// How long it took.
     pub seconds: f64,

@@ -315,6 +315,60 @@ for_each_store! {
     }
 }
 
+/// A PostgreSQL load adds its foreign keys `NOT VALID`, without reading the loaded rows again,
+/// since the importer checked each row's parents: here PostgreSQL checks them after all. Two
+/// loads, the second over keys the first added; the files have rows whose parents do not exist.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_imported_catalogue_satisfies_every_foreign_key() {
+    let test = atelier_testkit::TestStore::postgres().await;
+    let dir = tempfile::tempdir().unwrap();
+    bad_rows_dir(dir.path());
+    let mut settings = options(dir.path(), &dir.path().join("rejects.csv"));
+    let first = import(test.store.as_ref(), &settings).await.unwrap();
+    assert!(first.rejected() > 0, "the files hold rows the importer must reject");
+    settings.replace = true;
+    import(test.store.as_ref(), &settings).await.unwrap();
+
+    let (client, connection) = tokio_postgres::connect(&test.url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    let keys = client
+        .query(
+            "SELECT k.conrelid::regclass::text AS child, a.attname::text AS column, k.conname::text AS name,
+                    k.confrelid::regclass::text AS parent, k.convalidated AS validated
+             FROM pg_constraint k JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
+             WHERE k.contype = 'f' AND k.connamespace = current_schema()::regnamespace
+             ORDER BY 1, 2",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert!(keys.len() >= Table::ALL.len(), "the schema's keys were not read: {} keys", keys.len());
+    for key in &keys {
+        let (child, column, name, parent): (String, String, String, String) =
+            (key.get("child"), key.get("column"), key.get("name"), key.get("parent"));
+        assert!(!key.get::<_, bool>("validated"), "{name}: the load checked the rows again");
+        // Each key is a parent the importer checks (or a summary's, built from checked rows).
+        let described = Table::ALL.iter().map(|t| t.describe()).find(|d| d.name == child).is_none_or(|d| {
+            d.columns.iter().any(|c| {
+                c.name == column
+                    && matches!(c.kind, atelier_core::tables::Kind::Parent(t) if t.describe().name == parent)
+            })
+        });
+        assert!(
+            described && (child != "review_meta" || parent == "products"),
+            "{child}.{column} -> {parent}"
+        );
+        client
+            .batch_execute(&format!("ALTER TABLE {child} VALIDATE CONSTRAINT {name}"))
+            .await
+            .unwrap_or_else(|e| panic!("{child}.{column} -> {parent}: {e:?}"));
+    }
+    // Still enforced on a later write.
+    let orphan = client.execute("INSERT INTO review_photos (review_id, url) VALUES (999999, 'x')", &[]).await;
+    let code = orphan.unwrap_err().code().cloned();
+    assert_eq!(code, Some(tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rows_accepted_and_rejected_are_counted_in_the_metrics_by_file() {
     let test = atelier_testkit::TestStore::sqlite().await;
