@@ -85,7 +85,8 @@ const POSTGRES_POOL_SIZE: usize = 16;
 
 /// SQLite readers per core when `--pool-size` is not given. Each SQLite read runs on a thread
 /// of the blocking pool, so every reader busy at once is a thread competing for the cores: with
-/// 16 on two cores, random-id question lists were served about 20 % slower than with 4 or 8 (BENCHMARKS.md).
+/// 16 on two cores, random-id question lists were served about 20 % slower than with 4 or 8
+/// (BENCHMARKS.md).
 const SQLITE_READERS_PER_CORE: usize = 4;
 
 /// Where the server reads from besides the primary.

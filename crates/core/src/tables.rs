@@ -150,6 +150,18 @@ impl Description {
             _ => None,
         })
     }
+
+    /// Whether `column` points at the table stored as `parent`: a reference the importer checks.
+    pub fn has_parent(&self, column: &str, parent: &str) -> bool {
+        self.parents().any(|(i, table)| self.columns[i].name == column && table.describe().name == parent)
+    }
+}
+
+impl Table {
+    /// The table stored under `name`, if a load fills it.
+    pub fn named(name: &str) -> Option<Table> {
+        Table::ALL.into_iter().find(|table| table.describe().name == name)
+    }
 }
 
 /// One value of a row, borrowed from it: what the CSV writer and the loaders' statements take.

@@ -348,12 +348,8 @@ async fn an_imported_catalogue_satisfies_every_foreign_key() {
             (key.get("child"), key.get("column"), key.get("name"), key.get("parent"));
         assert!(!key.get::<_, bool>("validated"), "{name}: the load checked the rows again");
         // Each key is a parent the importer checks (or a summary's, built from checked rows).
-        let described = Table::ALL.iter().map(|t| t.describe()).find(|d| d.name == child).is_none_or(|d| {
-            d.columns.iter().any(|c| {
-                c.name == column
-                    && matches!(c.kind, atelier_core::tables::Kind::Parent(t) if t.describe().name == parent)
-            })
-        });
+        let described =
+            Table::named(&child).is_none_or(|table| table.describe().has_parent(&column, &parent));
         assert!(
             described && (child != "review_meta" || parent == "products"),
             "{child}.{column} -> {parent}"
