@@ -161,7 +161,8 @@ pub(crate) async fn statement<T>(
     result
 }
 
-/// `GET /metrics`: everything recorded so far, with the pools' gauges as they are now.
+/// `GET /metrics`: everything recorded so far, with the pools' and the response cache's gauges
+/// as they are now.
 pub(crate) async fn render(store: Arc<dyn Store>) -> Response {
     for pool in store.pools() {
         let name = pool.name;
@@ -169,6 +170,9 @@ pub(crate) async fn render(store: Arc<dyn Store>) -> Response {
         gauge!("atelier_pool_connections_in_use", "pool" => name.clone()).set(pool.in_use as f64);
         gauge!("atelier_pool_waiting", "pool" => name).set(pool.waiting as f64);
     }
+    let (bytes, entries) = crate::cache::usage().await;
+    gauge!("atelier_cache_bytes").set(bytes as f64);
+    gauge!("atelier_cache_entries").set(entries as f64);
     let mut response = handle().render().into_response();
     response
         .headers_mut()

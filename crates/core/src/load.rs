@@ -17,9 +17,10 @@ pub struct Phase {
     pub seconds: f64,
 }
 
-/// A bulk load in progress: one transaction from start to [`finish`](Self::finish), so a load
+/// A bulk load in progress: all or nothing from start to [`finish`](Self::finish), so a load
 /// dropped before it leaves the store exactly as it was, and readers see the old data until
-/// the commit. Rows are written into tables without secondary indexes; `finish` rebuilds them.
+/// `finish` commits (both stores write staged copies of the tables, swapped in by `finish`).
+/// Rows are written into tables without secondary indexes, built once their rows are in.
 /// Rows must be valid and reference existing parents: the importer checks.
 #[async_trait]
 pub trait BulkLoader: Send {

@@ -1,6 +1,18 @@
-//! Bulk loading into SQLite: the whole load is one transaction of prepared inserts on the
-//! writer, held from start to finish so no API write interleaves with it. Readers keep seeing
-//! the last commit; a load dropped before `finish` rolls back.
+//! Bulk loading into SQLite: every table is loaded into a fresh copy of itself, committed as
+//! it goes, and one transaction swaps the copies in.
+//!
+//! Each table `t` is staged as `t__load` (its own `CREATE TABLE` statement under the staged
+//! name, so the same columns, checks and keys; no secondary index) and each batch of rows is
+//! inserted and committed on its own, so the write-ahead log is checkpointed as the load runs
+//! and stays small. (One transaction for the whole load kept every page of it in the log: each
+//! page the load wrote or read again was looked up among all the log's frames, so the log's
+//! cost grew with the square of the load's size, and the final checkpoint copied all of it
+//! again.) The swap drops the old tables, renames the staged ones to the old names (their keys
+//! name the tables by those names already) and builds the indexes the old tables had, from
+//! their own statements, then analyzes, in one transaction: readers see the old catalogue until
+//! it commits, then the new one. The writer is held from start to finish, so no API write
+//! interleaves with the load; a load dropped before the swap drops its staged tables and leaves
+//! the store as it was (an import killed outright leaves them for the next load to drop).
 
 use async_trait::async_trait;
 use atelier_core::StoreError;
@@ -17,6 +29,9 @@ use crate::pool::{COMMON_PRAGMAS, Pool, WRITER_PRAGMAS};
 /// The summary tables, computed from the loaded ones at the end of a load rather than loaded.
 const SUMMARY_TABLES: [&str; 2] = ["review_meta", "characteristic_meta"];
 
+/// What a staged table's name ends with.
+const STAGED: &str = "__load";
+
 /// Whether no product exists.
 const IS_EMPTY: &str = "SELECT NOT EXISTS (SELECT 1 FROM products)";
 
@@ -30,7 +45,8 @@ const IS_EMPTY: &str = "SELECT NOT EXISTS (SELECT 1 FROM products)";
 /// Index builds sort with helper threads (the sorter's own, SQLite's `threads`), and `ANALYZE`
 /// samples each index rather than reading it whole (the planner needs proportions, not counts:
 /// the full pass took 10 s of a 1-million-product import).
-/// Durability stays as when serving (WAL, synchronous NORMAL).
+/// Durability stays as when serving (WAL, synchronous NORMAL); the log is checkpointed every
+/// 80 MB of committed batches.
 const LOADING_PRAGMAS: &str = "PRAGMA foreign_keys = OFF;
     PRAGMA cache_size = -262144;
     PRAGMA mmap_size = 0;
@@ -44,21 +60,67 @@ fn serving_pragmas() -> String {
     format!("{WRITER_PRAGMAS} {COMMON_PRAGMAS}")
 }
 
-/// The secondary indexes, by name and by the statement that recreates them exactly as the
-/// migrations made them: the load drops them before inserting and recreates them in `finish`.
-const DROPPABLE: &str = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL";
+/// The statement that made a table, by its name.
+const TABLE_SQL: &str = "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1";
+
+/// The statements that made a table's secondary indexes (not those of its own keys).
+const INDEX_SQL: &str =
+    "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL";
 
 pub(crate) fn is_empty(conn: &Connection) -> Result<bool, StoreError> {
     conn.query_row(IS_EMPTY, [], |row| row.get(0)).map_err(db_error)
 }
 
+/// Every table a load replaces: the summaries, then the loaded tables, children first.
+fn replaced() -> impl Iterator<Item = &'static str> {
+    SUMMARY_TABLES.into_iter().chain(Table::ALL.iter().rev().map(|table| table.describe().name))
+}
+
+/// `create`, a table's own `CREATE TABLE` statement, for its staged copy: the same statement
+/// under the staged name. SQLite stores the statement as it was written (by a migration), or
+/// with the name quoted (after a rename by an earlier load).
+fn staged_create(table: &str, create: &str) -> Result<String, StoreError> {
+    let columns = create.find('(').ok_or_else(|| StoreError::Internal(format!("no columns in {create}")))?;
+    let head = create[..columns].trim_end();
+    if head != format!("CREATE TABLE {table}") && head != format!("CREATE TABLE \"{table}\"") {
+        return Err(StoreError::Internal(format!("{table} was not made as expected: {head}")));
+    }
+    Ok(format!("CREATE TABLE {table}{STAGED} {}", &create[columns..]))
+}
+
+/// Drops the staged tables a load left, if any.
+fn drop_staged(conn: &Connection) -> Result<(), StoreError> {
+    let drops: String = replaced().map(|table| format!("DROP TABLE IF EXISTS {table}{STAGED};")).collect();
+    conn.execute_batch(&format!("BEGIN IMMEDIATE; {drops} COMMIT")).map_err(db_error)
+}
+
+/// Runs `work` in a transaction of its own, committed if it succeeds.
+fn in_transaction<T>(
+    conn: &Connection,
+    work: impl FnOnce(&Connection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    conn.execute_batch("BEGIN IMMEDIATE").map_err(db_error)?;
+    match work(conn) {
+        Ok(value) => {
+            conn.execute_batch("COMMIT").map_err(db_error)?;
+            Ok(value)
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
 /// A load in progress; holds the writer until it finishes or is dropped.
 pub(crate) struct SqliteLoader {
     writer: Option<OwnedMutexGuard<Connection>>,
-    /// Statements recreating the dropped secondary indexes.
+    /// Statements recreating the old tables' secondary indexes, run by the swap.
     indexes: Vec<String>,
     /// The meta summaries, counted as the rows pass.
     summaries: Summaries,
+    /// Whether the swap has committed (nothing staged is left to drop).
+    swapped: bool,
 }
 
 impl SqliteLoader {
@@ -71,26 +133,26 @@ impl SqliteLoader {
                 ));
             }
             conn.execute_batch(LOADING_PRAGMAS).map_err(db_error)?;
-            // The whole load is one transaction, committed by `finish` and rolled back if the
-            // loader is dropped before: readers see the old catalogue until the commit.
-            conn.execute_batch("BEGIN IMMEDIATE").map_err(db_error)?;
-            let indexes: Vec<(String, String)> = conn
-                .prepare(DROPPABLE)
-                .and_then(|mut stmt| stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect())
-                .map_err(db_error)?;
-            for (name, _) in &indexes {
-                conn.execute_batch(&format!("DROP INDEX \"{name}\"")).map_err(db_error)?;
-            }
-            // Children first, so no row is ever left pointing at a deleted one.
-            let loaded = Table::ALL.iter().rev().map(|table| table.describe().name);
-            for table in SUMMARY_TABLES.into_iter().chain(loaded) {
-                conn.execute(&format!("DELETE FROM {table}"), []).map_err(db_error)?;
-            }
-            Ok(indexes.into_iter().map(|(_, sql)| sql).collect())
+            drop_staged(conn)?;
+            in_transaction(conn, |conn| {
+                let mut indexes = Vec::new();
+                for table in replaced() {
+                    let create: String =
+                        conn.query_row(TABLE_SQL, [table], |row| row.get(0)).map_err(db_error)?;
+                    conn.execute_batch(&staged_create(table, &create)?).map_err(db_error)?;
+                    let mut stmt = conn.prepare(INDEX_SQL).map_err(db_error)?;
+                    let rows = stmt.query_map([table], |row| row.get::<_, String>(0)).map_err(db_error)?;
+                    for sql in rows {
+                        indexes.push(sql.map_err(db_error)?);
+                    }
+                }
+                Ok(indexes)
+            })
         })
         .await;
-        // Dropped on error, the loader rolls back and restores the writer's settings.
-        let mut loader = Self { writer, indexes: Vec::new(), summaries: Summaries::default() };
+        // Dropped on error, the loader drops what it staged and restores the writer's settings.
+        let mut loader =
+            Self { writer, indexes: Vec::new(), summaries: Summaries::default(), swapped: false };
         loader.indexes = result?;
         Ok(Box::new(loader))
     }
@@ -109,21 +171,24 @@ impl SqliteLoader {
 }
 
 impl Drop for SqliteLoader {
-    /// A load dropped before `finish` is rolled back (after `finish` there is nothing to roll
-    /// back and the statement is a no-op error); either way the writer goes back to the pool
-    /// with its usual settings.
+    /// A load dropped before its swap committed is rolled back and its staged tables dropped;
+    /// either way the writer goes back to the pool with its usual settings.
     fn drop(&mut self) {
         let Some(writer) = self.writer.take() else {
             return;
         };
+        let swapped = self.swapped;
         let restore = move || {
             let _ = writer.execute_batch("ROLLBACK");
+            if !swapped {
+                let _ = drop_staged(&writer);
+            }
             let _ = writer.execute_batch(&serving_pragmas());
-            // The writer goes back to the pool when the guard drops, here, after the rollback.
+            // The writer goes back to the pool when the guard drops, here, after the cleanup.
         };
-        // The rollback of a large load takes a while: on the blocking pool, not on the async
-        // worker that dropped the loader. The writer stays locked until it is done, so the
-        // next write waits for it.
+        // Dropping what a large load staged takes a while: on the blocking pool, not on the
+        // async worker that dropped the loader. The writer stays locked until it is done, so
+        // the next write waits for it.
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => drop(runtime.spawn_blocking(restore)),
             Err(_) => restore(),
@@ -135,26 +200,37 @@ impl Drop for SqliteLoader {
 impl BulkLoader for SqliteLoader {
     async fn load(&mut self, batch: Batch) -> Result<(), StoreError> {
         self.summaries.add(&batch);
-        self.run(move |conn| insert_batch(conn, &batch)).await
+        self.run(move |conn| in_transaction(conn, |conn| insert_batch(conn, &batch))).await
     }
 
     async fn finish(mut self: Box<Self>) -> Result<Vec<Phase>, StoreError> {
         let mut phases = Vec::new();
-        // Summaries first, before the indexes exist to be maintained by their inserts.
         let summaries = std::mem::take(&mut self.summaries);
-        timed(&mut phases, "meta", self.run(move |conn| insert_summaries(conn, &summaries))).await?;
+        let meta = self.run(move |conn| in_transaction(conn, |conn| insert_summaries(conn, &summaries)));
+        timed(&mut phases, "meta", meta).await?;
+        // The swap: one transaction, from here to the commit.
+        let swap = self.run(|conn| {
+            conn.execute_batch("BEGIN IMMEDIATE").map_err(db_error)?;
+            let renames: String = replaced()
+                .map(|table| format!("DROP TABLE {table}; ALTER TABLE {table}{STAGED} RENAME TO {table};"))
+                .collect();
+            conn.execute_batch(&renames).map_err(db_error)
+        });
+        timed(&mut phases, "swap", swap).await?;
         let indexes = std::mem::take(&mut self.indexes).join(";\n");
         timed(&mut phases, "indexes", self.run(move |conn| conn.execute_batch(&indexes).map_err(db_error)))
             .await?;
         timed(&mut phases, "analyze", self.run(|conn| conn.execute_batch("ANALYZE").map_err(db_error)))
             .await?;
-        let commit = self.run(|conn| {
-            conn.execute_batch("COMMIT").map_err(db_error)?;
+        let commit = self.run(|conn| conn.execute_batch("COMMIT").map_err(db_error));
+        timed(&mut phases, "commit", commit).await?;
+        self.swapped = true;
+        let checkpoint = self.run(|conn| {
             conn.execute_batch(&serving_pragmas()).map_err(db_error)?;
-            // Fold the load's WAL back into the database file now rather than on a later write.
+            // Fold the swap's log back into the database file now rather than on a later write.
             conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").map_err(db_error)
         });
-        timed(&mut phases, "commit", commit).await?;
+        timed(&mut phases, "checkpoint", checkpoint).await?;
         Ok(phases)
     }
 }
@@ -169,7 +245,7 @@ fn insert_batch(conn: &Connection, batch: &Batch) -> Result<(), StoreError> {
         let names: Vec<&str> = description.columns.iter().map(|c| c.name).collect();
         let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
         let sql = format!(
-            "INSERT INTO {} ({}) VALUES ({})",
+            "INSERT INTO {}{STAGED} ({}) VALUES ({})",
             description.name,
             names.join(", "),
             placeholders.join(", ")
@@ -186,7 +262,7 @@ fn insert_batch(conn: &Connection, batch: &Batch) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Writes the summaries counted during the load (the tables were emptied at its start).
+/// Writes the summaries counted during the load into their staged tables.
 fn insert_summaries(conn: &Connection, summaries: &Summaries) -> Result<(), StoreError> {
     insert_counts(conn, "review_meta", &REVIEW_META_COLUMNS, summaries.review_meta())?;
     insert_counts(conn, "characteristic_meta", &CHARACTERISTIC_META_COLUMNS, summaries.characteristic_meta())
@@ -200,7 +276,8 @@ fn insert_counts<const N: usize>(
     rows: impl Iterator<Item = (i64, [u64; N])>,
 ) -> Result<(), StoreError> {
     let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
-    let sql = format!("INSERT INTO {table} ({}) VALUES ({})", columns.join(", "), placeholders.join(", "));
+    let sql =
+        format!("INSERT INTO {table}{STAGED} ({}) VALUES ({})", columns.join(", "), placeholders.join(", "));
     let mut stmt = conn.prepare(&sql).map_err(db_error)?;
     let mut values: Vec<i64> = Vec::with_capacity(columns.len());
     for (id, counts) in rows {
@@ -230,6 +307,7 @@ impl ToSql for Bind<'_> {
 mod tests {
     use super::*;
     use crate::SqliteStore;
+    use atelier_core::Store;
 
     /// Each foreign key of the schema, as (child table, column, parent table).
     fn foreign_keys(conn: &Connection) -> Vec<(String, String, String)> {
@@ -241,6 +319,75 @@ mod tests {
             .unwrap()
             .map(Result::unwrap)
             .collect()
+    }
+
+    /// A batch of `count` products, ids from `first`.
+    fn products(first: i64, count: i64) -> Batch {
+        let row = |id| atelier_core::tables::ProductRow {
+            id,
+            name: format!("Product {id}"),
+            slogan: String::new(),
+            description: String::new(),
+            category: "Jackets".into(),
+            default_price: "140".into(),
+        };
+        Batch { products: (first..first + count).map(row).collect(), ..Batch::default() }
+    }
+
+    /// Each table and index of the schema, with its columns or statement, and every key.
+    fn schema(conn: &Connection) -> Vec<String> {
+        let sql = "SELECT type || ' ' || name || ' on ' || tbl_name || ': ' ||
+                CASE type WHEN 'index' THEN coalesce(sql, '') ELSE
+                    (SELECT group_concat(c.name || ' ' || c.type || ' ' || c.\"notnull\" || ' ' ||
+                        coalesce(c.dflt_value, '') || ' ' || c.pk, ', ')
+                     FROM pragma_table_xinfo(m.name) c) END
+            FROM sqlite_master m WHERE name NOT LIKE 'sqlite_stat%' ORDER BY type, name";
+        let mut stmt = conn.prepare(sql).unwrap();
+        let mut schema: Vec<String> =
+            stmt.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect();
+        schema.extend(foreign_keys(conn).into_iter().map(|key| format!("{key:?}")));
+        schema
+    }
+
+    fn count(conn: &Connection, table: &str) -> Result<i64, StoreError> {
+        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0)).map_err(db_error)
+    }
+
+    #[tokio::test]
+    async fn a_load_commits_each_batch_into_staged_tables_and_the_swap_leaves_the_schema_as_it_was() {
+        // One transaction for a whole load kept all of it in the write-ahead log, whose cost
+        // grew with the square of the load: the batches are committed as they come, into
+        // staged tables that readers never see, and one transaction swaps them in.
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("store.db"), 1).await.unwrap();
+        let migrated = store.pool.read(|conn| Ok(schema(conn))).await.unwrap();
+        let mut first = store.bulk_loader(false).await.unwrap();
+        first.load(products(1, 3)).await.unwrap();
+        first.finish().await.unwrap();
+
+        for round in 0..2 {
+            let mut loader = store.bulk_loader(true).await.unwrap();
+            loader.load(products(10, 5)).await.unwrap();
+            let (staged, live) = store
+                .pool
+                .read(|conn| Ok((count(conn, "products__load")?, count(conn, "products")?)))
+                .await
+                .unwrap();
+            assert_eq!((staged, live), (5, 3), "the batch is committed, staged, and unseen");
+            if round == 0 {
+                drop(loader);
+                // The interrupted load's staged tables are gone once the writer is free again.
+                store.pool.write(|_| Ok(())).await.unwrap();
+                let staged = store.pool.read(|conn| Ok(count(conn, "products__load").is_err())).await;
+                assert!(staged.unwrap(), "an interrupted load left its staged tables");
+                continue;
+            }
+            loader.finish().await.unwrap();
+        }
+
+        assert_eq!(store.pool.read(|conn| count(conn, "products")).await.unwrap(), 5);
+        let loaded = store.pool.read(|conn| Ok(schema(conn))).await.unwrap();
+        assert_eq!(loaded, migrated, "the loads changed the schema");
     }
 
     #[tokio::test]

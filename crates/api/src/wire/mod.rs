@@ -475,10 +475,12 @@ pub(crate) struct PostAnswer {
     photos: Option<Vec<String>>,
 }
 
-/// `body` serialized, as the cache holds it.
+/// `body` serialized, as the cache holds it: in an allocation of its own length, so the cache's
+/// bound, which counts the length, counts all of it (the serializer grows its buffer by
+/// doubling; shrinking it in place is cheap).
 pub(crate) fn json(body: &impl Serialize) -> Result<axum::body::Bytes, ApiError> {
     serde_json::to_vec(body)
-        .map(axum::body::Bytes::from)
+        .map(|body| axum::body::Bytes::from(body.into_boxed_slice()))
         .map_err(|e| ApiError::Internal(format!("failed to serialize a response: {e}")))
 }
 

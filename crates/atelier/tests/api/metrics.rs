@@ -70,6 +70,22 @@ for_each_store! {
         assert_eq!(sample(&text, "atelier_pool_connections_in_use", &[("pool", pool)]), Some(0.0));
     }
 
+    async fn what_the_response_cache_holds_is_a_gauge_within_its_bound(test) {
+        let (app, _) = app_with_fixture(&test).await;
+        let held = |text: &str| {
+            (sample(text, "atelier_cache_entries", &[]).unwrap(), sample(text, "atelier_cache_bytes", &[]).unwrap())
+        };
+        let (entries, empty) = held(&scrape(&app).await);
+        assert_eq!(entries, 0.0);
+        let meta = app.get("/reviews/meta?product_id=1").await.1.to_string();
+        assert_eq!(app.get("/reviews?product_id=1").await.0, 200);
+        let (entries, bytes) = held(&scrape(&app).await);
+        assert_eq!(entries, 2.0, "the meta and the review page");
+        // The empty cache's bytes are its version counters; each body adds at least its length.
+        assert!(empty > 0.0 && bytes >= empty + meta.len() as f64, "{empty} then {bytes}");
+        assert!(bytes <= atelier_api::DEFAULT_CACHE_BYTES as f64);
+    }
+
     async fn the_store_answering_makes_the_instance_ready(test) {
         let (app, _) = app_with_fixture(&test).await;
         assert_eq!(status(&app, "/readyz").await, 200);
