@@ -122,7 +122,11 @@ pub async fn run(options: GenerateOptions) -> anyhow::Result<()> {
                 .with_context(|| format!("failed to write the CSV files into {}", dir.display()))?
         }
         (None, Some(url)) => {
-            let target = StoreOptions { database_url: url, pool_size: Some(options.pool_size) };
+            let target = StoreOptions {
+                database_url: url,
+                pool_size: Some(options.pool_size),
+                pipelined_connections: None,
+            };
             let store = target.open_for_loading().await?;
             generate::into_store(store.as_ref(), plan, options.replace)
                 .await

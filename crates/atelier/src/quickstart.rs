@@ -36,6 +36,7 @@ pub async fn run(options: QuickstartOptions) -> anyhow::Result<()> {
     let settings = StoreOptions {
         database_url: DatabaseUrl::Sqlite(options.db.clone()),
         pool_size: Some(options.pool_size),
+        pipelined_connections: None,
     };
     let store = settings.open_for_loading().await?;
     if store.is_empty().await? {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use atelier_core::Store;
-use atelier_store_postgres::{PgStore, ReplicaSettings};
+use atelier_store_postgres::{PgStore, PoolSizes, ReplicaSettings};
 use atelier_store_sqlite::SqliteStore;
 use clap::Args;
 
@@ -77,6 +77,10 @@ pub struct StoreOptions {
     /// connections (default 4 per core).
     #[arg(long, env = "ATELIER_POOL_SIZE")]
     pub pool_size: Option<usize>,
+    /// PostgreSQL connections per server shared by pipelined reads (default one per two
+    /// cores; 0 sends every read through the pool).
+    #[arg(long, env = "ATELIER_PIPELINED_CONNECTIONS")]
+    pub pipelined_connections: Option<usize>,
 }
 
 /// PostgreSQL connections when `--pool-size` is not given: a statement spends much of its time
@@ -110,9 +114,11 @@ impl StoreOptions {
         })
     }
 
-    /// PostgreSQL connections per database: `--pool-size`, or 16.
-    fn postgres_pool_size(&self) -> usize {
-        self.pool_size.unwrap_or(POSTGRES_POOL_SIZE)
+    /// PostgreSQL connections per database: `--pool-size`, or 16, beside
+    /// `--pipelined-connections`, or one per two cores.
+    fn postgres_sizes(&self) -> PoolSizes {
+        let sizes = PoolSizes::new(self.pool_size.unwrap_or(POSTGRES_POOL_SIZE));
+        PoolSizes { pipelined: self.pipelined_connections.unwrap_or(sizes.pipelined), ..sizes }
     }
 
     /// Opens the store to load it, migrating a PostgreSQL schema first (loading is a set-up
@@ -165,8 +171,7 @@ impl StoreOptions {
                 Ok(Arc::new(store))
             }
             DatabaseUrl::Postgres(url) => {
-                let pool_size = self.postgres_pool_size();
-                let store = PgStore::connect_with_deadline(url, pool_size, deadline)
+                let store = PgStore::connect_with_sizes(url, self.postgres_sizes(), deadline)
                     .context("failed to configure the PostgreSQL pool")?;
                 let pending = store
                     .pending_migrations()
@@ -184,7 +189,7 @@ impl StoreOptions {
                 let settings =
                     ReplicaSettings { max_lag: Duration::from_millis(replica_options.max_replica_lag_ms) };
                 let store = store
-                    .with_replicas(&replicas, pool_size, deadline, settings)
+                    .with_replicas(&replicas, deadline, settings)
                     .context("failed to configure the read replicas' pools")?;
                 tracing::info!(replicas = replicas.len(), "reading from replicas");
                 Ok(Arc::new(store))
@@ -223,7 +228,7 @@ mod tests {
     }
 
     #[test]
-    fn without_a_pool_size_sqlite_gets_four_readers_per_core_and_postgresql_sixteen_connections() {
+    fn default_sizes_are_four_sqlite_readers_per_core_sixteen_pooled_and_one_pipelined_per_two_cores() {
         #[derive(clap::Parser)]
         struct Cli {
             #[command(flatten)]
@@ -232,8 +237,10 @@ mod tests {
         let parse = |args: &[&str]| <Cli as clap::Parser>::try_parse_from(args).unwrap().store;
         let cores = std::thread::available_parallelism().unwrap().get();
         let default = parse(&["atelier"]);
-        assert_eq!((default.sqlite_readers(), default.postgres_pool_size()), (4 * cores, 16));
-        let given = parse(&["atelier", "--pool-size", "3"]);
-        assert_eq!((given.sqlite_readers(), given.postgres_pool_size()), (3, 3));
+        let sizes = PoolSizes { pooled: 16, pipelined: (cores / 2).max(1) };
+        assert_eq!((default.sqlite_readers(), default.postgres_sizes()), (4 * cores, sizes));
+        let given = parse(&["atelier", "--pool-size", "3", "--pipelined-connections", "0"]);
+        let sizes = PoolSizes { pooled: 3, pipelined: 0 };
+        assert_eq!((given.sqlite_readers(), given.postgres_sizes()), (3, sizes));
     }
 }

@@ -1,18 +1,19 @@
 //! The PostgreSQL store: tokio-postgres over a deadpool pool, with every statement prepared
-//! once per connection and cached.
+//! once per connection and cached, and the reads of single rows and pages pipelined on a few
+//! shared connections (`pipeline.rs`).
 //!
 //! Each read is one statement, so one round trip; each write is one atomic statement (a
 //! data-modifying CTE where several tables change), preceded at most by a read of immutable
 //! rows. Migrations are an explicit step ([`PgStore::migrate`]), run by `atelier migrate`.
 
 mod load;
+mod pipeline;
+mod pool;
 mod products;
 mod qa;
 mod read;
 mod replicas;
 mod reviews;
-
-use std::str::FromStr;
 
 use async_trait::async_trait;
 use atelier_core::input::{NewAnswer, NewInteraction, NewQuestion, NewReview, PageRequest, ReviewSort};
@@ -21,15 +22,11 @@ use atelier_core::records::{Answer, CartLine, Product, Question, Review, ReviewM
 use atelier_core::{
     AnswerId, Flag, FlagTarget, Owner, PoolStatus, ProductId, QuestionId, ReviewId, Scope, Store, StoreError,
 };
-use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime};
-use tokio_postgres::NoTls;
+use deadpool_postgres::Object;
 
 mod migrations {
     refinery::embed_migrations!("migrations");
 }
-
-/// How long a request waits for a pooled connection, or for a new one to open.
-const POOL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Whether refinery's history table exists in the schema connections use.
 const HAS_MIGRATION_HISTORY: &str = "SELECT to_regclass('refinery_schema_history') IS NOT NULL";
@@ -41,17 +38,23 @@ const MIGRATION_UNLOCK: &str = "SELECT pg_advisory_unlock(7201100501)";
 /// The PostgreSQL store: writes (and reads, unless replicas take them) on the primary.
 #[derive(Clone)]
 pub struct PgStore {
-    pool: Pool,
+    primary: Connections,
+    /// What each connection set holds, for the replicas'.
+    sizes: PoolSizes,
     replicas: std::sync::Arc<Replicas>,
 }
+
+pub use pool::PoolSizes;
+pub(crate) use pool::pool_error;
+use pool::{Connections, Lease};
 
 pub use replicas::ReplicaSettings;
 use replicas::Replicas;
 
 impl PgStore {
     /// Builds a pool of up to `pool_size` connections to `url` (a `postgres://` URL; the
-    /// `options` parameter may set `search_path`). Connections open lazily; nothing is checked
-    /// until the first query.
+    /// `options` parameter may set `search_path`), beside the pipelined ones of
+    /// [`PoolSizes::new`]. Connections open lazily; nothing is checked until the first query.
     pub fn connect(url: &str, pool_size: usize) -> Result<Self, StoreError> {
         Self::connect_with_deadline(url, pool_size, None)
     }
@@ -66,23 +69,34 @@ impl PgStore {
         pool_size: usize,
         deadline: Option<std::time::Duration>,
     ) -> Result<Self, StoreError> {
-        Ok(Self { pool: build_pool(url, pool_size, deadline)?, replicas: std::sync::Arc::default() })
+        Self::connect_with_sizes(url, PoolSizes::new(pool_size), deadline)
     }
 
-    /// Sends reads to the streaming replicas at `urls` (each with a pool like the primary's),
+    /// Like [`connect_with_deadline`](Self::connect_with_deadline), with `sizes` connections.
+    pub fn connect_with_sizes(
+        url: &str,
+        sizes: PoolSizes,
+        deadline: Option<std::time::Duration>,
+    ) -> Result<Self, StoreError> {
+        let primary = Connections::new(url, sizes, deadline)?;
+        Ok(Self { primary, sizes, replicas: std::sync::Arc::default() })
+    }
+
+    /// Sends reads to the streaming replicas at `urls` (each with connections like the primary's),
     /// skipping one that fails or lags past the bound until it is back, and reading from the
     /// primary when none is usable, and for a while after a write to the rows read (see
     /// [`ReplicaSettings`]). Starts the task that checks them; needs a Tokio runtime.
     pub fn with_replicas(
         mut self,
         urls: &[String],
-        pool_size: usize,
         deadline: Option<std::time::Duration>,
         settings: ReplicaSettings,
     ) -> Result<Self, StoreError> {
-        let pools =
-            urls.iter().map(|url| build_pool(url, pool_size, deadline)).collect::<Result<Vec<_>, _>>()?;
-        self.replicas = Replicas::start(self.pool.clone(), pools, settings);
+        let servers = urls
+            .iter()
+            .map(|url| Connections::new(url, self.sizes, deadline))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.replicas = Replicas::start(self.primary.pool.clone(), servers, settings);
         Ok(self)
     }
 
@@ -125,49 +139,13 @@ impl PgStore {
     }
 
     async fn client(&self) -> Result<Object, StoreError> {
-        self.pool.get().await.map_err(pool_error)
+        self.primary.pool.get().await.map_err(pool_error)
     }
 
-    /// A pooled connection for one call, given back with [`Lease::release`].
+    /// A pooled connection of the primary for one call, given back with [`Lease::release`].
     async fn lease(&self) -> Result<Lease, StoreError> {
-        Ok(Lease(Some(self.client().await?)))
+        self.primary.lease().await
     }
-}
-
-/// A pool of up to `pool_size` connections to `url`, each statement planned once and, with a
-/// `deadline`, cancelled past it (see [`PgStore::connect_with_deadline`]).
-pub(crate) fn build_pool(
-    url: &str,
-    pool_size: usize,
-    deadline: Option<std::time::Duration>,
-) -> Result<Pool, StoreError> {
-    let mut config = tokio_postgres::Config::from_str(url)
-        .map_err(|e| StoreError::Config(format!("the PostgreSQL URL does not parse: {e}")))?;
-    // Appended to the URL's own options (a test's search_path, say). Each statement is
-    // planned once per connection: PostgreSQL would otherwise plan a prepared statement
-    // again at every execution whenever it guesses that the plan for the bound values beats
-    // the generic one, as it does for every paged read here (a third of a reviews list's
-    // CPU, found by perf), and the generic plans use the same indexes.
-    let mut options = config.get_options().unwrap_or_default().to_owned();
-    options.push_str(" -c plan_cache_mode=force_generic_plan");
-    let mut wait = POOL_TIMEOUT;
-    if let Some(deadline) = deadline {
-        options.push_str(&format!(" -c statement_timeout={}", deadline.as_millis().max(1)));
-        wait = wait.min(deadline);
-    }
-    config.options(options.trim());
-    let manager =
-        Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
-    let pool = Pool::builder(manager)
-        .max_size(pool_size.max(1))
-        // A database that hangs rather than refuses must still yield a prompt 503.
-        .wait_timeout(Some(wait))
-        .create_timeout(Some(wait))
-        .recycle_timeout(Some(wait))
-        .runtime(Runtime::Tokio1)
-        .build()
-        .map_err(|e| StoreError::Internal(format!("failed to build the connection pool: {e}")))?;
-    Ok(pool)
 }
 
 /// Translates a driver error once: lost connections and resource exhaustion are worth
@@ -189,58 +167,9 @@ pub(crate) fn db_error(err: tokio_postgres::Error) -> StoreError {
     if transient { StoreError::Unavailable(detail) } else { StoreError::Internal(detail) }
 }
 
-pub(crate) fn pool_error(err: PoolError) -> StoreError {
-    match err {
-        PoolError::Backend(err) => db_error(err),
-        other => StoreError::Unavailable(atelier_core::with_sources(&other)),
-    }
-}
-
-/// A pooled connection lent to one call. Released, it goes back to the pool. Dropped without
-/// being released, because the caller's future was dropped mid-statement (its request timed
-/// out or its client hung up), it leaves the pool and closes: back in the pool with its
-/// statement still running, the next caller's statements would queue behind it on the wire,
-/// and a locked table would then stall every route, one statement timeout after another.
-pub(crate) struct Lease(pub(crate) Option<Object>);
-
-impl Lease {
-    /// Gives the connection back to the pool, passing `result` through.
-    pub(crate) fn release<T>(mut self, result: T) -> T {
-        drop(self.0.take());
-        result
-    }
-}
-
-impl std::ops::Deref for Lease {
-    type Target = Object;
-
-    fn deref(&self) -> &Object {
-        self.0.as_ref().expect("a lease holds its connection until it is released or dropped")
-    }
-}
-
-impl Drop for Lease {
-    fn drop(&mut self) {
-        if let Some(object) = self.0.take() {
-            drop(Object::take(object));
-        }
-    }
-}
-
-/// A pool's status for the metrics.
-pub(crate) fn pool_status(name: String, pool: &Pool) -> PoolStatus {
-    let status = pool.status();
-    PoolStatus {
-        name,
-        max: status.max_size,
-        in_use: status.size.saturating_sub(status.available),
-        waiting: status.waiting,
-    }
-}
-
-/// Runs a read of `$scope` with `$client` bound to a connection: on a usable replica when
-/// there is one, again on the primary if the replica fails for want of it, otherwise on the
-/// primary.
+/// Runs a read of `$scope` with `$client` bound to a connection (pipelined where the server has
+/// pipelined connections): on a usable replica when there is one, again on the primary if the
+/// replica fails for want of it, otherwise on the primary.
 macro_rules! read {
     ($store:expr, $scope:expr, |$client:ident| $read:expr) => {{
         let store = $store;
@@ -257,7 +186,7 @@ macro_rules! read {
         match replayed {
             Some(done) => done,
             None => {
-                let $client = store.lease().await?;
+                let $client = store.primary.read_lease().await?;
                 let result = $read.await;
                 $client.release(result)
             }
@@ -422,7 +351,7 @@ impl Store for PgStore {
     }
 
     fn pools(&self) -> Vec<PoolStatus> {
-        std::iter::once(pool_status("primary".to_owned(), &self.pool)).chain(self.replicas.pools()).collect()
+        self.primary.statuses("primary").chain(self.replicas.pools()).collect()
     }
 
     async fn is_empty(&self) -> Result<bool, StoreError> {
@@ -432,12 +361,16 @@ impl Store for PgStore {
     }
 
     async fn bulk_loader(&self, replace: bool) -> Result<Box<dyn BulkLoader>, StoreError> {
-        load::PgLoader::start(self.pool.clone(), replace).await
+        load::PgLoader::start(self.primary.pool.clone(), replace).await
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use tokio_postgres::NoTls;
+
     use super::*;
 
     /// A schema of the test's own on the test server, dropped by [`Schema::drop_now`]: these tests
@@ -475,9 +408,11 @@ mod tests {
     #[tokio::test]
     async fn a_read_is_planned_once_for_all_the_values_bound_to_it() {
         let schema = Schema::create("plans").await;
-        // One connection, so every read prepares its statement on it; more executions than the
-        // five with bound values after which PostgreSQL may settle on a generic plan.
-        let store = PgStore::connect(&schema.url, 1).unwrap();
+        // One connection, no pipelined one, so every read prepares its statement on it; more
+        // executions than the five with bound values after which PostgreSQL may settle on a
+        // generic plan.
+        let store =
+            PgStore::connect_with_sizes(&schema.url, PoolSizes { pooled: 1, pipelined: 0 }, None).unwrap();
         store.migrate().await.unwrap();
         for n in 1..=8 {
             let (product, page) = (ProductId::new_unchecked(n), PageRequest::new(n, n).unwrap());
@@ -502,6 +437,118 @@ mod tests {
         schema.drop_now().await;
         assert!(planned.len() >= 6, "{planned:#?}");
         assert!(planned.iter().all(|(_, custom)| *custom == 0), "planned at each execution: {planned:#?}");
+    }
+
+    /// The store of `schema` with `sizes` connections, each named `name` on the server, migrated.
+    async fn named_store(schema: &Schema, name: &str, sizes: PoolSizes) -> PgStore {
+        let url = format!("{}&application_name={name}", schema.url);
+        let store = PgStore::connect_with_sizes(&url, sizes, None).unwrap();
+        store.migrate().await.unwrap();
+        store
+    }
+
+    /// How many connections named `name` the server has.
+    async fn connections_named(schema: &Schema, name: &str) -> i64 {
+        let sql = "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1";
+        schema.admin.query_one(sql, &[&name]).await.unwrap().get(0)
+    }
+
+    #[tokio::test]
+    async fn concurrent_reads_share_the_pipelined_connection() {
+        let schema = Schema::create("pipelined").await;
+        let name = format!("atelier_pipelined_{}", std::process::id());
+        let store = named_store(&schema, &name, PoolSizes { pooled: 8, pipelined: 1 }).await;
+        let page = PageRequest::new(1, 5).unwrap();
+        let reads = (1..=64).map(|n| {
+            let store = store.clone();
+            tokio::spawn(async move { store.questions(ProductId::new_unchecked(n), page).await })
+        });
+        for read in futures_util::future::join_all(reads).await {
+            assert!(matches!(read.unwrap(), Err(StoreError::NotFound(_))));
+        }
+        // The one the migration used, and the pipelined one; the reads took none of the pool.
+        let connections = connections_named(&schema, &name).await;
+        drop(store);
+        schema.drop_now().await;
+        assert_eq!(connections, 2);
+    }
+
+    #[tokio::test]
+    async fn a_read_abandoned_mid_statement_retires_its_shared_connection() {
+        let schema = Schema::create("retired").await;
+        let name = format!("atelier_retired_{}", std::process::id());
+        let store = named_store(&schema, &name, PoolSizes { pooled: 1, pipelined: 1 }).await;
+        let (product, page) = (ProductId::new_unchecked(1), PageRequest::new(1, 5).unwrap());
+        let lock = format!("BEGIN; LOCK TABLE {}.review_meta IN ACCESS EXCLUSIVE MODE", schema.name);
+        schema.admin.batch_execute(&lock).await.unwrap();
+        // Waits on the lock, then is abandoned, as a request past its deadline is.
+        let stuck = tokio::time::timeout(Duration::from_millis(200), store.review_meta(product)).await;
+        // A read of another table must not queue behind the stuck statement on its connection.
+        let next = tokio::time::timeout(Duration::from_secs(10), store.questions(product, page)).await;
+        schema.admin.batch_execute("ROLLBACK").await.unwrap();
+        drop(store);
+        schema.drop_now().await;
+        assert!(stuck.is_err(), "the locked read finished: {stuck:?}");
+        assert!(matches!(next, Ok(Err(StoreError::NotFound(_)))), "{next:?}");
+    }
+
+    #[tokio::test]
+    async fn reads_queued_behind_a_stuck_statement_go_on_once_it_stalls() {
+        let schema = Schema::create("stalled").await;
+        let name = format!("atelier_stalled_{}", std::process::id());
+        let store = named_store(&schema, &name, PoolSizes { pooled: 1, pipelined: 1 }).await;
+        let page = PageRequest::new(1, 5).unwrap();
+        let lock = format!("BEGIN; LOCK TABLE {}.review_meta IN ACCESS EXCLUSIVE MODE", schema.name);
+        schema.admin.batch_execute(&lock).await.unwrap();
+        // Reads of the locked table and of another, sent together on the one shared connection;
+        // none is abandoned.
+        let started = std::time::Instant::now();
+        let mut stuck = Vec::new();
+        let mut others = Vec::new();
+        for n in 1..=3 {
+            let (locked, store, product) = (store.clone(), store.clone(), ProductId::new_unchecked(n));
+            stuck.push(tokio::spawn(async move { locked.review_meta(product).await }));
+            others.push(tokio::spawn(async move {
+                let read = store.questions(product, page).await;
+                (read, started.elapsed())
+            }));
+        }
+        let others = tokio::time::timeout(pipeline::STALL * 8, futures_util::future::join_all(others)).await;
+        schema.admin.batch_execute("ROLLBACK").await.unwrap();
+        let others = others.expect("the other reads waited behind the stuck ones for good");
+        let stuck = futures_util::future::join_all(stuck).await;
+        drop(store);
+        schema.drop_now().await;
+        for other in others {
+            let (read, took) = other.unwrap();
+            assert!(matches!(read, Err(StoreError::NotFound(_))), "{read:?}");
+            assert!(took < pipeline::STALL * 4, "a read waited {took:?} behind the stuck ones");
+        }
+        // The stuck reads were cancelled (or answered, if they ran after the unlock).
+        for read in stuck {
+            let read = read.unwrap();
+            assert!(matches!(read, Err(StoreError::Unavailable(_) | StoreError::NotFound(_))), "{read:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_lost_shared_connection_is_opened_again() {
+        let schema = Schema::create("reopened").await;
+        let name = format!("atelier_reopened_{}", std::process::id());
+        let store = named_store(&schema, &name, PoolSizes { pooled: 1, pipelined: 1 }).await;
+        let (product, page) = (ProductId::new_unchecked(1), PageRequest::new(1, 5).unwrap());
+        assert!(matches!(store.questions(product, page).await, Err(StoreError::NotFound(_))));
+        let terminate =
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1";
+        let terminated: i64 = schema.admin.query_one(terminate, &[&name]).await.unwrap().get(0);
+        // The first read after may still find the connection it had; the next opens a new one.
+        let first = store.questions(product, page).await;
+        let second = store.questions(product, page).await;
+        drop(store);
+        schema.drop_now().await;
+        assert_eq!(terminated, 2);
+        assert!(matches!(first, Err(StoreError::NotFound(_) | StoreError::Unavailable(_))), "{first:?}");
+        assert!(matches!(second, Err(StoreError::NotFound(_))), "{second:?}");
     }
 
     #[tokio::test]

@@ -5,7 +5,7 @@ use atelier_core::fold::{ProductList, ProductRows, RelatedRows, StyleRows};
 use atelier_core::input::{NewInteraction, PageRequest, now_ms};
 use atelier_core::records::{CartLine, Product, Style};
 use atelier_core::{ProductId, StoreError};
-use deadpool_postgres::Object;
+use deadpool_postgres::ClientWrapper;
 
 use crate::db_error;
 use crate::read::fold;
@@ -47,22 +47,22 @@ pub(crate) const STYLES: &str = "WITH s AS (SELECT id, name, original_price, sal
 pub(crate) const RELATED: &str = "SELECT p.id AS product_id, r.related_product_id AS related_product_id \
      FROM products p LEFT JOIN related r ON r.current_product_id = p.id WHERE p.id = $1 ORDER BY r.position";
 
-pub(crate) async fn list(client: &Object, page: PageRequest) -> Result<Vec<Product>, StoreError> {
+pub(crate) async fn list(client: &ClientWrapper, page: PageRequest) -> Result<Vec<Product>, StoreError> {
     let stmt = client.prepare_cached(LIST).await.map_err(db_error)?;
     fold::<ProductList>(&client.query(&stmt, &[&page.count(), &page.offset()]).await.map_err(db_error)?)
 }
 
-pub(crate) async fn product(client: &Object, product: ProductId) -> Result<Product, StoreError> {
+pub(crate) async fn product(client: &ClientWrapper, product: ProductId) -> Result<Product, StoreError> {
     let stmt = client.prepare_cached(PRODUCT).await.map_err(db_error)?;
     fold::<ProductRows>(&client.query(&stmt, &[&product.get()]).await.map_err(db_error)?)
 }
 
-pub(crate) async fn styles(client: &Object, product: ProductId) -> Result<Vec<Style>, StoreError> {
+pub(crate) async fn styles(client: &ClientWrapper, product: ProductId) -> Result<Vec<Style>, StoreError> {
     let stmt = client.prepare_cached(STYLES).await.map_err(db_error)?;
     fold::<StyleRows>(&client.query(&stmt, &[&product.get()]).await.map_err(db_error)?)
 }
 
-pub(crate) async fn related(client: &Object, product: ProductId) -> Result<Vec<i64>, StoreError> {
+pub(crate) async fn related(client: &ClientWrapper, product: ProductId) -> Result<Vec<i64>, StoreError> {
     let stmt = client.prepare_cached(RELATED).await.map_err(db_error)?;
     fold::<RelatedRows>(&client.query(&stmt, &[&product.get()]).await.map_err(db_error)?)
 }
@@ -77,7 +77,7 @@ const ADD_TO_CART: &str = "INSERT INTO cart_items (caller, sku_id, count) SELECT
 const ADD_INTERACTION: &str =
     "INSERT INTO interactions (element, widget, time, created_ms) VALUES ($1, $2, $3, $4)";
 
-pub(crate) async fn cart(client: &Object, caller: &str) -> Result<Vec<CartLine>, StoreError> {
+pub(crate) async fn cart(client: &ClientWrapper, caller: &str) -> Result<Vec<CartLine>, StoreError> {
     let stmt = client.prepare_cached(CART).await.map_err(db_error)?;
     let rows = client.query(&stmt, &[&caller]).await.map_err(db_error)?;
     rows.iter()
@@ -90,7 +90,7 @@ pub(crate) async fn cart(client: &Object, caller: &str) -> Result<Vec<CartLine>,
         .collect()
 }
 
-pub(crate) async fn add_to_cart(client: &Object, caller: &str, sku: i64) -> Result<(), StoreError> {
+pub(crate) async fn add_to_cart(client: &ClientWrapper, caller: &str, sku: i64) -> Result<(), StoreError> {
     let stmt = client.prepare_cached(ADD_TO_CART).await.map_err(db_error)?;
     match client.execute(&stmt, &[&caller, &sku]).await.map_err(db_error)? {
         0 => Err(StoreError::NotFound("sku")),
@@ -98,7 +98,10 @@ pub(crate) async fn add_to_cart(client: &Object, caller: &str, sku: i64) -> Resu
     }
 }
 
-pub(crate) async fn add_interaction(client: &Object, interaction: &NewInteraction) -> Result<(), StoreError> {
+pub(crate) async fn add_interaction(
+    client: &ClientWrapper,
+    interaction: &NewInteraction,
+) -> Result<(), StoreError> {
     let stmt = client.prepare_cached(ADD_INTERACTION).await.map_err(db_error)?;
     let values: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
         [&interaction.element.as_str(), &interaction.widget.as_str(), &interaction.time.as_str(), &now_ms()];

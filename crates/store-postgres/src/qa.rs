@@ -4,7 +4,7 @@ use atelier_core::fold::{AnswerPage, QuestionPage};
 use atelier_core::input::{NewAnswer, NewQuestion, PageRequest, now_ms};
 use atelier_core::records::{Answer, Question};
 use atelier_core::{AnswerId, ProductId, QuestionId, StoreError};
-use deadpool_postgres::Object;
+use deadpool_postgres::ClientWrapper;
 
 use crate::db_error;
 use crate::read::fold;
@@ -30,7 +30,7 @@ const QUESTIONS: &str = "SELECT q.id AS question_id, q.body AS question_body, q.
     ORDER BY q.helpfulness DESC, q.id DESC, a.helpfulness DESC, a.id DESC";
 
 pub(crate) async fn questions(
-    client: &Object,
+    client: &ClientWrapper,
     product: ProductId,
     page: PageRequest,
 ) -> Result<Vec<Question>, StoreError> {
@@ -56,7 +56,7 @@ const ANSWERS: &str = "SELECT a.id AS answer_id, a.body AS answer_body, a.date_m
     ORDER BY a.helpfulness DESC, a.id DESC";
 
 pub(crate) async fn answers(
-    client: &Object,
+    client: &ClientWrapper,
     question: QuestionId,
     page: PageRequest,
 ) -> Result<Vec<Answer>, StoreError> {
@@ -71,7 +71,10 @@ const INSERT_QUESTION: &str = "INSERT INTO questions (product_id, body, date_ms,
     SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM products WHERE id = $1) \
     RETURNING id";
 
-pub(crate) async fn add_question(client: &Object, question: &NewQuestion) -> Result<QuestionId, StoreError> {
+pub(crate) async fn add_question(
+    client: &ClientWrapper,
+    question: &NewQuestion,
+) -> Result<QuestionId, StoreError> {
     let stmt = client.prepare_cached(INSERT_QUESTION).await.map_err(db_error)?;
     let row = client
         .query_opt(
@@ -102,7 +105,7 @@ const INSERT_ANSWER: &str = "WITH answer AS ( \
     SELECT id, (SELECT product_id FROM questions WHERE id = $1) AS product_id FROM answer";
 
 pub(crate) async fn add_answer(
-    client: &Object,
+    client: &ClientWrapper,
     question: QuestionId,
     answer: &NewAnswer,
 ) -> Result<(AnswerId, ProductId), StoreError> {

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use atelier_core::{PoolStatus, Scope};
 use deadpool_postgres::Pool;
 
-use crate::{Lease, pool_error};
+use crate::pool::{Connections, Lease, ReadLease};
 
 /// How often the replicas are checked.
 pub(crate) const CHECK_EVERY: Duration = Duration::from_millis(250);
@@ -71,20 +71,20 @@ pub(crate) struct Replicas {
 
 struct Replica {
     name: String,
-    pool: Pool,
+    server: Connections,
     usable: AtomicBool,
 }
 
 impl Replicas {
-    /// The replicas behind `pools`, checked against `primary` by a task that ends with them.
-    pub(crate) fn start(primary: Pool, pools: Vec<Pool>, settings: ReplicaSettings) -> Arc<Self> {
-        let members = pools
+    /// The replicas behind `servers`, checked against `primary` by a task that ends with them.
+    pub(crate) fn start(primary: Pool, servers: Vec<Connections>, settings: ReplicaSettings) -> Arc<Self> {
+        let members = servers
             .into_iter()
             .enumerate()
             // Not usable until a first check has seen it caught up.
-            .map(|(i, pool)| Replica {
+            .map(|(i, server)| Replica {
                 name: format!("replica{}", i + 1),
-                pool,
+                server,
                 usable: AtomicBool::new(false),
             })
             .collect();
@@ -119,12 +119,12 @@ impl Replicas {
             .find(|&i| self.members[i].usable.load(Ordering::Relaxed))
     }
 
-    /// A connection of replica `i`.
-    pub(crate) async fn lease(&self, i: usize) -> Option<Lease> {
-        match self.members[i].pool.get().await {
-            Ok(object) => Some(Lease(Some(object))),
+    /// A connection of replica `i` for one read.
+    pub(crate) async fn lease(&self, i: usize) -> Option<ReadLease> {
+        match self.members[i].server.read_lease().await {
+            Ok(lease) => Some(lease),
             Err(e) => {
-                self.failed(i, &atelier_core::with_sources(&pool_error(e)));
+                self.failed(i, &atelier_core::with_sources(&e));
                 None
             }
         }
@@ -140,7 +140,7 @@ impl Replicas {
 
     /// Each replica pool's status.
     pub(crate) fn pools(&self) -> impl Iterator<Item = PoolStatus> + '_ {
-        self.members.iter().map(|replica| crate::pool_status(replica.name.clone(), &replica.pool))
+        self.members.iter().flat_map(|replica| replica.server.statuses(&replica.name))
     }
 }
 
@@ -161,7 +161,7 @@ async fn check(replicas: Weak<Replicas>, primary: Pool) {
             samples.pop_front();
         }
         for (i, replica) in replicas.members.iter().enumerate() {
-            let replayed = position(&replica.pool, REPLAYED).await;
+            let replayed = position(&replica.server.pool, REPLAYED).await;
             // The newest sample the replica has replayed past tells how old its data is.
             let lag = replayed.and_then(|replayed| {
                 samples.iter().rev().find(|(_, position)| *position <= replayed).map(|(at, _)| at.elapsed())

@@ -4,7 +4,7 @@ use atelier_core::fold::{MetaRows, ReviewPage};
 use atelier_core::input::{NewReview, PageRequest, ReviewSort, now_ms};
 use atelier_core::records::{Review, ReviewMeta};
 use atelier_core::{CharacteristicId, ProductId, ReviewId, StoreError};
-use deadpool_postgres::Object;
+use deadpool_postgres::ClientWrapper;
 
 use crate::db_error;
 use crate::read::fold;
@@ -43,7 +43,7 @@ const LIST_HELPFUL: &str = list_sql!("helpfulness DESC, id DESC", "r.helpfulness
 const LIST_RELEVANT: &str = list_sql!("relevance DESC, id DESC", "r.relevance DESC, r.id DESC");
 
 pub(crate) async fn list(
-    client: &Object,
+    client: &ClientWrapper,
     product: ProductId,
     sort: ReviewSort,
     page: PageRequest,
@@ -72,7 +72,7 @@ pub(crate) const META: &str = "SELECT m.rating_1 AS rating_1, m.rating_2 AS rati
     WHERE m.product_id = $1 \
     ORDER BY c.id";
 
-pub(crate) async fn meta(client: &Object, product: ProductId) -> Result<ReviewMeta, StoreError> {
+pub(crate) async fn meta(client: &ClientWrapper, product: ProductId) -> Result<ReviewMeta, StoreError> {
     let stmt = client.prepare_cached(META).await.map_err(db_error)?;
     let rows = client.query(&stmt, &[&product.get()]).await.map_err(db_error)?;
     fold::<MetaRows>(&rows)
@@ -114,7 +114,7 @@ const INSERT_REVIEW: &str = "WITH review AS ( \
     ) \
     SELECT id FROM review";
 
-pub(crate) async fn add(client: &Object, review: &NewReview) -> Result<ReviewId, StoreError> {
+pub(crate) async fn add(client: &ClientWrapper, review: &NewReview) -> Result<ReviewId, StoreError> {
     let owned_stmt = client.prepare_cached(OWNED_CHARACTERISTICS).await.map_err(db_error)?;
     let owned_row = client.query_opt(&owned_stmt, &[&review.product_id.get()]).await.map_err(db_error)?;
     let owned_ids: Vec<i64> =

@@ -235,7 +235,22 @@ impl BulkLoader for SqliteLoader {
     }
 }
 
-/// Inserts every row of `batch`, one prepared statement per table, built from its description.
+/// Rows one `INSERT` carries while a load runs. Each statement SQLite runs costs a step, a reset
+/// and its bindings' checks whatever its size; many rows to a statement pay that once for all
+/// of them. A statement holds at most `MAX_VARIABLES` values, so wide tables take fewer.
+const ROWS_PER_INSERT: usize = 64;
+
+/// The fewest bound values any SQLite build allows in one statement.
+const MAX_VARIABLES: usize = 999;
+
+/// `INSERT INTO {table}__load (columns) VALUES (?, ...), ...` for `rows` rows.
+fn insert_sql(table: &str, columns: &[&str], rows: usize) -> String {
+    let row = format!("({})", vec!["?"; columns.len()].join(", "));
+    format!("INSERT INTO {table}{STAGED} ({}) VALUES {}", columns.join(", "), vec![row; rows].join(", "))
+}
+
+/// Inserts every row of `batch`: for each table, statements of `ROWS_PER_INSERT` rows, built
+/// from its description, and one row at a time for the rest.
 fn insert_batch(conn: &Connection, batch: &Batch) -> Result<(), StoreError> {
     for rows in batch.tables() {
         if rows.is_empty() {
@@ -243,20 +258,26 @@ fn insert_batch(conn: &Connection, batch: &Batch) -> Result<(), StoreError> {
         }
         let description = rows.table().describe();
         let names: Vec<&str> = description.columns.iter().map(|c| c.name).collect();
-        let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
-        let sql = format!(
-            "INSERT INTO {}{STAGED} ({}) VALUES ({})",
-            description.name,
-            names.join(", "),
-            placeholders.join(", ")
-        );
-        let mut stmt = conn.prepare_cached(&sql).map_err(db_error)?;
-        let mut values = Vec::with_capacity(names.len());
-        for index in 0..rows.len() {
+        let per_statement = ROWS_PER_INSERT.min(MAX_VARIABLES / names.len()).max(1);
+        let mut values = Vec::with_capacity(names.len() * per_statement);
+        let mut insert = |sql: &str, first: usize, count: usize| -> Result<(), StoreError> {
+            let mut stmt = conn.prepare_cached(sql).map_err(db_error)?;
             values.clear();
-            rows.push_values(index, &mut values);
+            for index in first..first + count {
+                rows.push_values(index, &mut values);
+            }
             stmt.execute(rusqlite::params_from_iter(values.iter().map(|&value| Bind(value))))
                 .map_err(db_error)?;
+            Ok(())
+        };
+        let whole = rows.len() / per_statement * per_statement;
+        let many = insert_sql(description.name, &names, per_statement);
+        for first in (0..whole).step_by(per_statement) {
+            insert(&many, first, per_statement)?;
+        }
+        let one = insert_sql(description.name, &names, 1);
+        for first in whole..rows.len() {
+            insert(&one, first, 1)?;
         }
     }
     Ok(())
@@ -388,6 +409,29 @@ mod tests {
         assert_eq!(store.pool.read(|conn| count(conn, "products")).await.unwrap(), 5);
         let loaded = store.pool.read(|conn| Ok(schema(conn))).await.unwrap();
         assert_eq!(loaded, migrated, "the loads changed the schema");
+    }
+
+    #[tokio::test]
+    async fn a_batch_past_one_statement_loads_every_row_once_with_its_own_values() {
+        // Rows go in statements of many rows and the rest one at a time: two full statements
+        // and three left over must land as 131 rows, each with the values of its own id.
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("store.db"), 1).await.unwrap();
+        let count = 2 * ROWS_PER_INSERT as i64 + 3;
+        let mut loader = store.bulk_loader(false).await.unwrap();
+        loader.load(products(1, count)).await.unwrap();
+        loader.finish().await.unwrap();
+        let rows: Vec<(i64, String)> = store
+            .pool
+            .read(|conn| {
+                let mut stmt = conn.prepare("SELECT id, name FROM products ORDER BY id").map_err(db_error)?;
+                let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?))).map_err(db_error)?;
+                rows.collect::<Result<_, _>>().map_err(db_error)
+            })
+            .await
+            .unwrap();
+        let expected: Vec<(i64, String)> = (1..=count).map(|id| (id, format!("Product {id}"))).collect();
+        assert_eq!(rows, expected);
     }
 
     #[tokio::test]

@@ -30,7 +30,7 @@ async fn primary_and_replica(max_lag: Duration) -> (Cluster, Cluster, PgStore) {
     }
     let store = PgStore::connect_with_deadline(&primary.url(), 4, Some(Duration::from_secs(5)))
         .unwrap()
-        .with_replicas(&[replica.url()], 4, Some(Duration::from_secs(5)), ReplicaSettings { max_lag })
+        .with_replicas(&[replica.url()], Some(Duration::from_secs(5)), ReplicaSettings { max_lag })
         .unwrap();
     (primary, replica, store)
 }
