@@ -87,10 +87,10 @@ pub struct StoreOptions {
 /// waiting on the server, so more connections than cores keep both busy (BENCHMARKS.md).
 const POSTGRES_POOL_SIZE: usize = 16;
 
-/// SQLite readers per core when `--pool-size` is not given. Each SQLite read runs on a thread
-/// of the blocking pool, so every reader busy at once is a thread competing for the cores: with
-/// 16 on two cores, random-id question lists were served about 20 % slower than with 4 or 8
-/// (BENCHMARKS.md).
+/// SQLite readers per core when `--pool-size` is not given. A SQLite read runs on the caller's
+/// async worker, or on a thread of the blocking pool after a slow one or a lock, where every
+/// reader busy at once is a thread competing for the cores: with 16 on two cores, random-id
+/// question lists were served about 20 % slower than with 4 or 8 (BENCHMARKS.md).
 const SQLITE_READERS_PER_CORE: usize = 4;
 
 /// Where the server reads from besides the primary.

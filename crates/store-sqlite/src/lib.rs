@@ -2,8 +2,10 @@
 //! writer connection.
 //!
 //! SQLite allows one writer at a time, so writes queue on an async mutex instead of fighting
-//! over the file lock; readers run in parallel beside it thanks to WAL. Every call runs on
-//! tokio's blocking pool so the async workers never wait on disk.
+//! over the file lock; readers run in parallel beside it thanks to WAL. Writes and loads run
+//! on tokio's blocking pool; a read runs on the caller's async worker (it takes microseconds
+//! from memory) unless it meets a lock, or a recent read was slow (the disk), when it too goes
+//! to the blocking pool (`pool.rs`).
 
 mod load;
 mod pool;

@@ -1,9 +1,9 @@
 //! A pool of read connections and one write connection to a SQLite file.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use atelier_core::{PoolStatus, StoreError};
 use rusqlite::config::DbConfig;
@@ -56,6 +56,54 @@ struct Readers {
     size: usize,
     /// Reads waiting for a permit now, for the metrics.
     waiting: AtomicUsize,
+    /// How long a read that met a lock waits for it, on the blocking pool.
+    busy: Duration,
+    /// When the pool opened, and until how many milliseconds after it reads are handed to the
+    /// blocking pool (set by a slow read).
+    opened: Instant,
+    hand_off_until: AtomicU64,
+}
+
+/// A read on the caller's thread slower than this, while its thread read from storage, waited
+/// on the disk (a read in memory takes well under a millisecond; a slow read without storage
+/// reads was only descheduled): reads go to the blocking pool for [`HAND_OFF`], so a catalogue
+/// larger than the kernel's cache stalls an async worker once in that time, not on every read.
+const SLOW_READ: Duration = Duration::from_millis(2);
+const HAND_OFF: Duration = Duration::from_secs(1);
+
+thread_local! {
+    /// The bytes this thread had read from storage when last asked.
+    static STORAGE_READ: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+/// Whether this thread has read from storage (not the kernel's cache) since it was last asked:
+/// Linux counts it in `/proc/thread-self/io`. Asked only after a slow read, so its cost (a file
+/// read) is not paid by the fast ones; a thread's first answer is its baseline. Where the count
+/// cannot be read, a slow read counts as one that went to the disk.
+fn read_storage_since_last_asked() -> bool {
+    let Some(now) = storage_bytes_read() else { return true };
+    STORAGE_READ.with(|last| last.replace(Some(now))).is_some_and(|before| now > before)
+}
+
+fn storage_bytes_read() -> Option<u64> {
+    let io = std::fs::read_to_string("/proc/thread-self/io").ok()?;
+    io.lines().find_map(|line| line.strip_prefix("read_bytes: "))?.trim().parse().ok()
+}
+
+impl Readers {
+    fn since_opened(&self) -> u64 {
+        u64::try_from(self.opened.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Whether a read runs on the caller's thread now.
+    fn inline(&self) -> bool {
+        self.since_opened() >= self.hand_off_until.load(Ordering::Relaxed)
+    }
+
+    fn hand_off_for(&self, time: Duration) {
+        let until = self.since_opened().saturating_add(time.as_millis() as u64);
+        self.hand_off_until.fetch_max(until, Ordering::Relaxed);
+    }
 }
 
 impl Pool {
@@ -78,6 +126,8 @@ impl Pool {
                     let conn = Connection::open_with_flags(&path, flags)?;
                     plan_once(&conn)?;
                     conn.execute_batch(&common)?;
+                    // A read first runs on an async worker, which must not sleep on a lock.
+                    conn.busy_timeout(Duration::ZERO)?;
                     Ok(conn)
                 })
                 .collect::<rusqlite::Result<Vec<_>>>()
@@ -92,20 +142,30 @@ impl Pool {
                 permits: Arc::new(Semaphore::new(readers)),
                 size: readers,
                 waiting: AtomicUsize::new(0),
+                busy,
+                opened: Instant::now(),
+                hand_off_until: AtomicU64::new(0),
             }),
             writer: Arc::new(AsyncMutex::new(writer)),
         })
     }
 
-    /// Runs `work` on an idle read connection, on the blocking pool.
+    /// Runs `work` on an idle read connection, on the caller's thread, with no wait for a lock;
+    /// if it meets one (an unavailable store), once more on the blocking pool, waiting up to
+    /// the busy timeout. For a while after a slow read, reads run on the blocking pool.
     ///
-    /// The blocking task itself returns the connection to the pool and only then releases its
-    /// permit: if the caller's future is dropped mid-read (a client hung up), the connection is
-    /// still returned. Returning it from the async side would lose it on every cancellation.
+    /// A read of one product or question takes microseconds, while a hand-off to the blocking
+    /// pool and back costs two thread wake-ups, a quarter of a SQLite read's samples in a
+    /// profile (at 1 million products, random-id meta 1.1-1.3 times the rate on the caller's
+    /// thread in a prototype, within the noise in the final build's one run; BENCHMARKS.md). A reader in WAL mode meets a lock only in rare states of the file (its
+    /// index being rebuilt, another process holding it exclusively); a worker never sleeps on
+    /// one. Nothing awaits between taking the connection and handing it on, and the blocking
+    /// task itself returns it to the pool before it releases its permit: if the caller's
+    /// future is dropped (a client hung up), the connection is still returned.
     pub(crate) async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        F: Fn(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
         let permit = match self.readers.permits.clone().try_acquire_owned() {
             Ok(permit) => permit,
@@ -116,15 +176,27 @@ impl Pool {
             }
         };
         let readers = self.readers.clone();
+        let conn = lock(&readers.idle).pop().ok_or_else(closed)?;
+        if readers.inline() {
+            let started = Instant::now();
+            let done = guarded(&conn, &work);
+            if started.elapsed() > SLOW_READ && read_storage_since_last_asked() {
+                readers.hand_off_for(HAND_OFF);
+            }
+            if !matches!(done, Err(StoreError::Unavailable(_))) {
+                lock(&readers.idle).push(conn);
+                drop(permit);
+                return done;
+            }
+        }
         tokio::task::spawn_blocking(move || {
-            let conn = lock(&readers.idle).pop().ok_or_else(closed)?;
-            // A panic in `work` must not take the connection with it: caught here, the
-            // connection goes back to the pool (its statements were reset as they unwound) and
-            // the read fails as a bug.
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&conn)));
+            let result =
+                conn.busy_timeout(readers.busy).map_err(db_error).and_then(|()| guarded(&conn, &work));
+            let reset = conn.busy_timeout(Duration::ZERO);
             lock(&readers.idle).push(conn);
             drop(permit);
-            result.unwrap_or_else(|_| Err(StoreError::Internal("a SQLite read panicked".into())))
+            reset.map_err(db_error)?;
+            result
         })
         .await
         .map_err(|e| StoreError::Internal(format!("a SQLite read task failed: {e}")))?
@@ -185,6 +257,17 @@ impl Pool {
     }
 }
 
+/// Runs `work` on `conn`. A panic in it must not take the connection with it: caught here, the
+/// connection goes back to the pool (its statements were reset as they unwound) and the read
+/// fails as a bug.
+fn guarded<T>(
+    conn: &Connection,
+    work: impl Fn(&Connection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(conn)))
+        .unwrap_or_else(|_| Err(StoreError::Internal("a SQLite read panicked".into())))
+}
+
 /// One waiter counted for as long as it lives.
 struct Waiting<'a>(&'a AtomicUsize);
 
@@ -225,10 +308,15 @@ mod tests {
     async fn reads_cancelled_mid_flight_do_not_lose_connections() {
         let dir = tempfile::tempdir().unwrap();
         let pool = Pool::open(dir.path().join("pool.db"), 2, Duration::from_secs(5)).await.unwrap();
-        // Each read outlives its caller's timeout, so the caller's future is dropped while the
-        // blocking task still holds the connection; more cancellations than connections.
+        // Each read meets a lock on the caller's thread (where it has no busy timeout), then
+        // outlives its caller's timeout on the blocking pool, so the caller's future is dropped
+        // while the blocking task still holds the connection; more cancellations than
+        // connections.
         for _ in 0..5 {
-            let slow = pool.read(|_| {
+            let slow = pool.read(|conn| {
+                if value(conn, "PRAGMA busy_timeout")? == 0 {
+                    return Err(StoreError::Unavailable("database is locked".into()));
+                }
                 std::thread::sleep(Duration::from_millis(30));
                 Ok(())
             });
@@ -237,6 +325,86 @@ mod tests {
         for _ in 0..10 {
             assert_eq!(pool.read(|conn| value(conn, "SELECT 7")).await.unwrap(), 7);
         }
+    }
+
+    /// The thread a read ran on, and its connection's busy timeout in milliseconds.
+    fn where_it_ran(conn: &Connection) -> Result<(std::thread::ThreadId, i64), StoreError> {
+        Ok((std::thread::current().id(), value(conn, "PRAGMA busy_timeout")?))
+    }
+
+    #[tokio::test]
+    async fn a_read_runs_on_the_callers_thread_and_one_that_meets_a_lock_waits_on_the_blocking_pool() {
+        // Handing every read to the blocking pool and back cost two thread wake-ups, most of a
+        // read's time; a read that meets a lock must still not sleep on an async worker.
+        let dir = tempfile::tempdir().unwrap();
+        let pool = Pool::open(dir.path().join("pool.db"), 1, Duration::from_millis(750)).await.unwrap();
+        let caller = std::thread::current().id();
+        assert_eq!(pool.read(where_it_ran).await.unwrap(), (caller, 0));
+
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counted = calls.clone();
+        let locked = pool.read(move |conn| {
+            if counted.fetch_add(1, Ordering::Relaxed) == 0 {
+                return Err(StoreError::Unavailable("database is locked".into()));
+            }
+            where_it_ran(conn)
+        });
+        let (thread, busy) = locked.await.unwrap();
+        assert_eq!(calls.load(Ordering::Relaxed), 2, "the locked read was not run again");
+        assert_ne!(thread, caller, "the locked read waited on an async worker");
+        assert_eq!(busy, 750, "the locked read did not wait for the lock");
+
+        // The connection is back without a wait for locks; a read failing otherwise runs once.
+        assert_eq!(pool.read(where_it_ran).await.unwrap(), (caller, 0));
+        let counted = calls.clone();
+        let failed = pool.read(move |_| -> Result<(), StoreError> {
+            counted.fetch_add(1, Ordering::Relaxed);
+            Err(StoreError::Internal("a bug in a read".into()))
+        });
+        assert!(matches!(failed.await, Err(StoreError::Internal(_))));
+        assert_eq!(calls.load(Ordering::Relaxed), 3, "a read that failed for good ran twice");
+    }
+
+    /// Reads `path` past the kernel's cache (`O_DIRECT`), as a read of a page not in memory does.
+    fn read_from_storage(path: &std::path::Path) {
+        use std::io::Read;
+        use std::os::unix::fs::OpenOptionsExt;
+        const O_DIRECT: i32 = 0o40000;
+        let mut file = std::fs::OpenOptions::new().read(true).custom_flags(O_DIRECT).open(path).unwrap();
+        let mut buffer = vec![0u8; 8192];
+        let aligned = buffer.as_ptr().align_offset(4096);
+        file.read_exact(&mut buffer[aligned..aligned + 4096]).unwrap();
+    }
+
+    #[tokio::test]
+    async fn after_a_read_slowed_by_the_disk_reads_go_to_the_blocking_pool_for_a_while() {
+        // A read that waited on the disk: the next ones must not stall a worker. A read slow
+        // only because its thread was descheduled must not send them away.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pool.db");
+        let pool = Pool::open(path.clone(), 1, Duration::from_millis(750)).await.unwrap();
+        std::fs::write(dir.path().join("page"), vec![7u8; 4096]).unwrap();
+        let caller = std::thread::current().id();
+        // Both a baseline of this thread's storage reads and a slow read without any.
+        for _ in 0..2 {
+            let slow = pool.read(|conn| {
+                std::thread::sleep(SLOW_READ * 3);
+                where_it_ran(conn)
+            });
+            assert_eq!(slow.await.unwrap().0, caller);
+        }
+        assert_eq!(pool.read(where_it_ran).await.unwrap(), (caller, 0), "after a slow read in memory");
+
+        let page = dir.path().join("page");
+        let on_disk = pool.read(move |conn| {
+            read_from_storage(&page);
+            std::thread::sleep(SLOW_READ * 3);
+            where_it_ran(conn)
+        });
+        assert_eq!(on_disk.await.unwrap().0, caller);
+        assert_ne!(pool.read(where_it_ran).await.unwrap().0, caller, "the read after one on the disk");
+        tokio::time::sleep(HAND_OFF + Duration::from_millis(100)).await;
+        assert_eq!(pool.read(where_it_ran).await.unwrap(), (caller, 0), "a read after the hand-off");
     }
 
     #[tokio::test]
