@@ -139,7 +139,7 @@ impl PgStore {
     }
 
     async fn client(&self) -> Result<Object, StoreError> {
-        self.primary.pool.get().await.map_err(pool_error)
+        self.primary.client().await
     }
 
     /// A pooled connection of the primary for one call, given back with [`Lease::release`].
@@ -453,6 +453,21 @@ mod tests {
         schema.admin.query_one(sql, &[&name]).await.unwrap().get(0)
     }
 
+    /// A store of a schema of its own with one pooled and one shared connection, each named
+    /// after `label` on the server.
+    async fn one_shared_connection(label: &str) -> (Schema, String, PgStore) {
+        let schema = Schema::create(label).await;
+        let name = format!("atelier_{label}_{}", std::process::id());
+        let store = named_store(&schema, &name, PoolSizes { pooled: 1, pipelined: 1 }).await;
+        (schema, name, store)
+    }
+
+    /// Locks `review_meta` on the admin connection until its `ROLLBACK`.
+    async fn lock_review_meta(schema: &Schema) {
+        let lock = format!("BEGIN; LOCK TABLE {}.review_meta IN ACCESS EXCLUSIVE MODE", schema.name);
+        schema.admin.batch_execute(&lock).await.unwrap();
+    }
+
     #[tokio::test]
     async fn concurrent_reads_share_the_pipelined_connection() {
         let schema = Schema::create("pipelined").await;
@@ -475,12 +490,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_read_abandoned_mid_statement_retires_its_shared_connection() {
-        let schema = Schema::create("retired").await;
-        let name = format!("atelier_retired_{}", std::process::id());
-        let store = named_store(&schema, &name, PoolSizes { pooled: 1, pipelined: 1 }).await;
+        let (schema, _, store) = one_shared_connection("retired").await;
         let (product, page) = (ProductId::new_unchecked(1), PageRequest::new(1, 5).unwrap());
-        let lock = format!("BEGIN; LOCK TABLE {}.review_meta IN ACCESS EXCLUSIVE MODE", schema.name);
-        schema.admin.batch_execute(&lock).await.unwrap();
+        lock_review_meta(&schema).await;
         // Waits on the lock, then is abandoned, as a request past its deadline is.
         let stuck = tokio::time::timeout(Duration::from_millis(200), store.review_meta(product)).await;
         // A read of another table must not queue behind the stuck statement on its connection.
@@ -494,12 +506,9 @@ mod tests {
 
     #[tokio::test]
     async fn reads_queued_behind_a_stuck_statement_go_on_once_it_stalls() {
-        let schema = Schema::create("stalled").await;
-        let name = format!("atelier_stalled_{}", std::process::id());
-        let store = named_store(&schema, &name, PoolSizes { pooled: 1, pipelined: 1 }).await;
+        let (schema, _, store) = one_shared_connection("stalled").await;
         let page = PageRequest::new(1, 5).unwrap();
-        let lock = format!("BEGIN; LOCK TABLE {}.review_meta IN ACCESS EXCLUSIVE MODE", schema.name);
-        schema.admin.batch_execute(&lock).await.unwrap();
+        lock_review_meta(&schema).await;
         // Reads of the locked table and of another, sent together on the one shared connection;
         // none is abandoned.
         let started = std::time::Instant::now();
@@ -533,9 +542,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_lost_shared_connection_is_opened_again() {
-        let schema = Schema::create("reopened").await;
-        let name = format!("atelier_reopened_{}", std::process::id());
-        let store = named_store(&schema, &name, PoolSizes { pooled: 1, pipelined: 1 }).await;
+        let (schema, name, store) = one_shared_connection("reopened").await;
         let (product, page) = (ProductId::new_unchecked(1), PageRequest::new(1, 5).unwrap());
         assert!(matches!(store.questions(product, page).await, Err(StoreError::NotFound(_))));
         let terminate =

@@ -55,9 +55,14 @@ impl Connections {
         Ok(Self { pool: build_pool(url, sizes.pooled, deadline)?, pipeline })
     }
 
+    /// A pooled connection, back in the pool when dropped.
+    pub(crate) async fn client(&self) -> Result<Object, StoreError> {
+        self.pool.get().await.map_err(pool_error)
+    }
+
     /// A pooled connection for one call, given back with [`Lease::release`].
     pub(crate) async fn lease(&self) -> Result<Lease, StoreError> {
-        Ok(Lease(Some(self.pool.get().await.map_err(pool_error)?)))
+        Ok(Lease(Some(self.client().await?)))
     }
 
     /// A connection for one read: a pipelined one if there are any, else a pooled one.

@@ -259,25 +259,21 @@ fn insert_batch(conn: &Connection, batch: &Batch) -> Result<(), StoreError> {
         let description = rows.table().describe();
         let names: Vec<&str> = description.columns.iter().map(|c| c.name).collect();
         let per_statement = ROWS_PER_INSERT.min(MAX_VARIABLES / names.len()).max(1);
+        let mut many =
+            conn.prepare_cached(&insert_sql(description.name, &names, per_statement)).map_err(db_error)?;
+        let mut one = conn.prepare_cached(&insert_sql(description.name, &names, 1)).map_err(db_error)?;
         let mut values = Vec::with_capacity(names.len() * per_statement);
-        let mut insert = |sql: &str, first: usize, count: usize| -> Result<(), StoreError> {
-            let mut stmt = conn.prepare_cached(sql).map_err(db_error)?;
+        let mut first = 0;
+        while first < rows.len() {
+            let (stmt, count) =
+                if rows.len() - first >= per_statement { (&mut many, per_statement) } else { (&mut one, 1) };
             values.clear();
             for index in first..first + count {
                 rows.push_values(index, &mut values);
             }
             stmt.execute(rusqlite::params_from_iter(values.iter().map(|&value| Bind(value))))
                 .map_err(db_error)?;
-            Ok(())
-        };
-        let whole = rows.len() / per_statement * per_statement;
-        let many = insert_sql(description.name, &names, per_statement);
-        for first in (0..whole).step_by(per_statement) {
-            insert(&many, first, per_statement)?;
-        }
-        let one = insert_sql(description.name, &names, 1);
-        for first in whole..rows.len() {
-            insert(&one, first, 1)?;
+            first += count;
         }
     }
     Ok(())

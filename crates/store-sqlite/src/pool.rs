@@ -91,19 +91,23 @@ fn storage_bytes_read() -> Option<u64> {
 }
 
 impl Readers {
-    fn since_opened(&self) -> u64 {
-        u64::try_from(self.opened.elapsed().as_millis()).unwrap_or(u64::MAX)
+    fn since_opened(&self) -> Duration {
+        self.opened.elapsed()
     }
 
-    /// Whether a read runs on the caller's thread now.
-    fn inline(&self) -> bool {
-        self.since_opened() >= self.hand_off_until.load(Ordering::Relaxed)
+    /// Whether a read starting `at` (since the pool opened) runs on the caller's thread.
+    fn inline_at(&self, at: Duration) -> bool {
+        millis(at) >= self.hand_off_until.load(Ordering::Relaxed)
     }
 
-    fn hand_off_for(&self, time: Duration) {
-        let until = self.since_opened().saturating_add(time.as_millis() as u64);
-        self.hand_off_until.fetch_max(until, Ordering::Relaxed);
+    /// Hands reads to the blocking pool for [`HAND_OFF`] from `at` (since the pool opened).
+    fn hand_off_from(&self, at: Duration) {
+        self.hand_off_until.fetch_max(millis(at + HAND_OFF), Ordering::Relaxed);
     }
+}
+
+fn millis(time: Duration) -> u64 {
+    u64::try_from(time.as_millis()).unwrap_or(u64::MAX)
 }
 
 impl Pool {
@@ -157,9 +161,9 @@ impl Pool {
     /// A read of one product or question takes microseconds, while a hand-off to the blocking
     /// pool and back costs two thread wake-ups, a quarter of a SQLite read's samples in a
     /// profile (at 1 million products, random-id meta 1.1-1.3 times the rate on the caller's
-    /// thread in a prototype, within the noise in the final build's one run; BENCHMARKS.md). A reader in WAL mode meets a lock only in rare states of the file (its
-    /// index being rebuilt, another process holding it exclusively); a worker never sleeps on
-    /// one. Nothing awaits between taking the connection and handing it on, and the blocking
+    /// thread in a prototype, within the noise in the final build's one run; BENCHMARKS.md).
+    /// A reader in WAL mode meets a lock only in rare states of the file (its index being
+    /// rebuilt, another process holding it exclusively); a worker never sleeps on one. Nothing awaits between taking the connection and handing it on, and the blocking
     /// task itself returns it to the pool before it releases its permit: if the caller's
     /// future is dropped (a client hung up), the connection is still returned.
     pub(crate) async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
@@ -177,11 +181,12 @@ impl Pool {
         };
         let readers = self.readers.clone();
         let conn = lock(&readers.idle).pop().ok_or_else(closed)?;
-        if readers.inline() {
-            let started = Instant::now();
+        let started = readers.since_opened();
+        if readers.inline_at(started) {
             let done = guarded(&conn, &work);
-            if started.elapsed() > SLOW_READ && read_storage_since_last_asked() {
-                readers.hand_off_for(HAND_OFF);
+            let ended = readers.since_opened();
+            if ended.saturating_sub(started) > SLOW_READ && read_storage_since_last_asked() {
+                readers.hand_off_from(ended);
             }
             if !matches!(done, Err(StoreError::Unavailable(_))) {
                 lock(&readers.idle).push(conn);
