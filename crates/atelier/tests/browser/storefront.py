@@ -20,7 +20,11 @@ def texts(driver, selector):
 
 
 def review_ids(driver):
-    return [e.get_attribute("data-review") for e in driver.find_elements(By.CSS_SELECTOR, "#review-list article")]
+    # Read in one script, so a list re-rendered between finding its items and reading them
+    # cannot leave a stale element (seen once in a run of the suite while the sort re-read it).
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('#review-list article'), e => e.getAttribute('data-review'))"
+    )
 
 
 def main(base: str, screenshots: str) -> None:
