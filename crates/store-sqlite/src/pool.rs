@@ -59,16 +59,24 @@ struct Readers {
     /// How long a read that met a lock waits for it, on the blocking pool.
     busy: Duration,
     /// When the pool opened, and until how many milliseconds after it reads are handed to the
-    /// blocking pool (set by a slow read).
+    /// blocking pool (set by slow reads).
     opened: Instant,
     hand_off_until: AtomicU64,
+    /// Reads slowed by the disk in the window ending at `disk_window_until` (milliseconds
+    /// since the pool opened).
+    disk_reads: AtomicU64,
+    disk_window_until: AtomicU64,
 }
 
 /// A read on the caller's thread slower than this, while its thread read from storage, waited
 /// on the disk (a read in memory takes well under a millisecond; a slow read without storage
-/// reads was only descheduled): reads go to the blocking pool for [`HAND_OFF`], so a catalogue
-/// larger than the kernel's cache stalls an async worker once in that time, not on every read.
+/// reads was only descheduled). [`DISK_READS`] of them within [`HAND_OFF`] send reads to the
+/// blocking pool for [`HAND_OFF`], so a catalogue larger than the kernel's cache stalls an
+/// async worker a few times in that time, not on every read; the odd page the kernel had let
+/// go of (a handful a minute in a catalogue that fits) does not send a second of reads through
+/// two thread wake-ups each, which cost 1.1-1.6 times the rate in one run (BENCHMARKS.md).
 const SLOW_READ: Duration = Duration::from_millis(2);
+const DISK_READS: u64 = 4;
 const HAND_OFF: Duration = Duration::from_secs(1);
 
 thread_local! {
@@ -100,9 +108,22 @@ impl Readers {
         millis(at) >= self.hand_off_until.load(Ordering::Relaxed)
     }
 
-    /// Hands reads to the blocking pool for [`HAND_OFF`] from `at` (since the pool opened).
-    fn hand_off_from(&self, at: Duration) {
-        self.hand_off_until.fetch_max(millis(at + HAND_OFF), Ordering::Relaxed);
+    /// Counts a read slowed by the disk, ending `at` (since the pool opened); the
+    /// [`DISK_READS`]th within a window of [`HAND_OFF`] hands reads to the blocking pool for
+    /// [`HAND_OFF`] from `at`. Two threads opening a window at once may lose a count: a
+    /// heuristic, not a ledger.
+    fn slowed_by_disk(&self, at: Duration) {
+        let now = millis(at);
+        let counted = if now >= self.disk_window_until.load(Ordering::Relaxed) {
+            self.disk_window_until.store(millis(at + HAND_OFF), Ordering::Relaxed);
+            self.disk_reads.store(1, Ordering::Relaxed);
+            1
+        } else {
+            self.disk_reads.fetch_add(1, Ordering::Relaxed) + 1
+        };
+        if counted >= DISK_READS {
+            self.hand_off_until.fetch_max(millis(at + HAND_OFF), Ordering::Relaxed);
+        }
     }
 }
 
@@ -149,6 +170,8 @@ impl Pool {
                 busy,
                 opened: Instant::now(),
                 hand_off_until: AtomicU64::new(0),
+                disk_reads: AtomicU64::new(0),
+                disk_window_until: AtomicU64::new(0),
             }),
             writer: Arc::new(AsyncMutex::new(writer)),
         })
@@ -156,7 +179,8 @@ impl Pool {
 
     /// Runs `work` on an idle read connection, on the caller's thread, with no wait for a lock;
     /// if it meets one (an unavailable store), once more on the blocking pool, waiting up to
-    /// the busy timeout. For a while after a slow read, reads run on the blocking pool.
+    /// the busy timeout. For a while after several reads slowed by the disk, reads run on the
+    /// blocking pool.
     ///
     /// A read of one product or question takes microseconds, while a hand-off to the blocking
     /// pool and back costs two thread wake-ups, a quarter of a SQLite read's samples in a
@@ -186,7 +210,7 @@ impl Pool {
             let done = guarded(&conn, &work);
             let ended = readers.since_opened();
             if ended.saturating_sub(started) > SLOW_READ && read_storage_since_last_asked() {
-                readers.hand_off_from(ended);
+                readers.slowed_by_disk(ended);
             }
             if !matches!(done, Err(StoreError::Unavailable(_))) {
                 lock(&readers.idle).push(conn);
@@ -382,9 +406,10 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn after_a_read_slowed_by_the_disk_reads_go_to_the_blocking_pool_for_a_while() {
-        // A read that waited on the disk: the next ones must not stall a worker. A read slow
-        // only because its thread was descheduled must not send them away.
+    async fn after_several_reads_slowed_by_the_disk_reads_go_to_the_blocking_pool_for_a_while() {
+        // Reads that waited on the disk, one after another: the next ones must not stall a
+        // worker. A read slow only because its thread was descheduled must not send them away,
+        // nor must one page read from the disk alone.
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("pool.db");
         let pool = Pool::open(path.clone(), 1, Duration::from_millis(750)).await.unwrap();
@@ -400,16 +425,40 @@ mod tests {
         }
         assert_eq!(pool.read(where_it_ran).await.unwrap(), (caller, 0), "after a slow read in memory");
 
-        let page = dir.path().join("page");
-        let on_disk = pool.read(move |conn| {
-            read_from_storage(&page);
-            std::thread::sleep(SLOW_READ * 3);
-            where_it_ran(conn)
-        });
-        assert_eq!(on_disk.await.unwrap().0, caller);
-        assert_ne!(pool.read(where_it_ran).await.unwrap().0, caller, "the read after one on the disk");
+        let on_disk = || {
+            let page = dir.path().join("page");
+            pool.read(move |conn| {
+                read_from_storage(&page);
+                std::thread::sleep(SLOW_READ * 3);
+                where_it_ran(conn)
+            })
+        };
+        for read in 1..DISK_READS {
+            assert_eq!(on_disk().await.unwrap().0, caller, "disk read {read}");
+            assert_eq!(pool.read(where_it_ran).await.unwrap().0, caller, "the read after disk read {read}");
+        }
+        assert_eq!(on_disk().await.unwrap().0, caller);
+        assert_ne!(
+            pool.read(where_it_ran).await.unwrap().0,
+            caller,
+            "the read after {DISK_READS} on the disk"
+        );
         tokio::time::sleep(HAND_OFF + Duration::from_millis(100)).await;
         assert_eq!(pool.read(where_it_ran).await.unwrap(), (caller, 0), "a read after the hand-off");
+    }
+
+    #[test]
+    fn each_connection_has_its_own_page_cache_and_no_allocation_takes_a_global_lock() {
+        // libsqlite3-sys builds SQLite with one page cache for all connections behind one
+        // mutex, and counts every allocation under another; `.cargo/config.toml` undoes both.
+        let conn = Connection::open_in_memory().unwrap();
+        let mut stmt = conn.prepare("PRAGMA compile_options").unwrap();
+        let options = stmt
+            .query_map([], |row| row.get::<_, String>(0))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .unwrap();
+        assert!(!options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"), "{options:?}");
+        assert!(options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"), "{options:?}");
     }
 
     #[tokio::test]
