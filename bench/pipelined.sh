@@ -28,9 +28,7 @@ for round in $(seq "${ROUNDS:-2}"); do
   for n in ${SETTINGS:-0 1 2}; do
     serve_with "$n"
     for endpoint in meta reviews questions answers; do
-      ids="--ids 1-$PRODUCTS"
-      [ $endpoint = answers ] && ids="--ids 1-$QUESTIONS"
-      echo "round $round, pipelined $n: $endpoint $(highest_at $url --scenario $endpoint $ids)"
+      echo "round $round, pipelined $n: $endpoint $(highest_at $url --scenario $endpoint $(ids_for $endpoint $PRODUCTS $QUESTIONS))"
     done
     stop
   done

@@ -11,6 +11,7 @@ STEP=${STEP:-3s}
 PORT=${PORT:-3950}
 url=http://127.0.0.1:$PORT
 . "$(dirname "$0")/serve.sh"
+. "$(dirname "$0")/find_max.sh"
 highest() {
   "$BIN" bench --url $url --find-max --rate "${START:-2000}" --duration $STEP --p99 10ms --json "$@" 2>> /tmp/reads_bench.err \
     | python3 -c 'import json,sys; s=json.load(sys.stdin); b=max([x for x in s["steps"] if x["failed_because"] is None], key=lambda x: x["run"]["target_rate"], default=None); print("%.0f %.2f %.2f %.2f" % ((b["run"]["target_rate"], b["run"]["latency"]["p50_ms"], b["run"]["latency"]["p99_ms"], b["run"]["client_cores"]) if b else (0,0,0,0)))'
@@ -19,9 +20,7 @@ highest() {
 each_get() {
   local label=$1; shift
   for endpoint in meta reviews questions answers; do
-    ids="--ids 1-$PRODUCTS"
-    [ $endpoint = answers ] && ids="--ids 1-$QUESTIONS"
-    read rate p50 p99 cores <<< "$(highest --scenario $endpoint $ids "$@")"
+    read rate p50 p99 cores <<< "$(highest --scenario $endpoint $(ids_for $endpoint $PRODUCTS $QUESTIONS) "$@")"
     echo "$label: $endpoint $rate/s = $(echo "scale=1; 100 * $rate / $ceiling" | bc) % of the ceiling (p50 $p50 ms, p99 $p99 ms)"
   done
 }

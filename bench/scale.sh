@@ -11,13 +11,12 @@ RATE=${RATE:-2000}
 DURATION=${DURATION:-10s}
 url=http://127.0.0.1:$PORT
 . "$(dirname "$0")/serve.sh"
+. "$(dirname "$0")/find_max.sh"
 # One catalogue: $1 label, $2 store, $3 products, $4 questions.
 each_get() {
   serve "$2" 0 /tmp/scale_serve.log
   for endpoint in meta reviews questions answers; do
-    ids="--ids 1-$3"
-    [ $endpoint = answers ] && ids="--ids 1-$4"
-    "$BIN" bench --url $url --scenario $endpoint $ids --rate "$RATE" --duration "$DURATION" --json 2>> /tmp/scale_bench.err \
+    "$BIN" bench --url $url --scenario $endpoint $(ids_for $endpoint "$3" "$4") --rate "$RATE" --duration "$DURATION" --json 2>> /tmp/scale_bench.err \
       | python3 -c 'import json,sys; r=json.load(sys.stdin); l=r["latency"]; print("'"$1 $endpoint"': achieved %.0f/s, failed %d, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms" % (r["achieved_rate"], r["failed"], l["p50_ms"], l["p99_ms"], l["p999_ms"]))' || true
   done
   stop

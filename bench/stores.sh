@@ -14,12 +14,10 @@ url=http://127.0.0.1:$PORT
 for store in "$PG" "$SQLITE"; do STORE=$store "$(dirname "$0")/prewarm.sh"; done
 for round in $(seq 1 "${ROUNDS:-2}"); do
   for endpoint in meta reviews questions answers; do
-    ids="--ids 1-$PRODUCTS"
-    [ $endpoint = answers ] && ids="--ids 1-$QUESTIONS"
     line="round $round: $endpoint"
     for store in "$PG" "$SQLITE"; do
       serve "$store" 0 /tmp/stores_serve.log
-      line="$line, ${store%%:*} $(highest_at $url --scenario $endpoint $ids)"
+      line="$line, ${store%%:*} $(highest_at $url --scenario $endpoint $(ids_for $endpoint $PRODUCTS $QUESTIONS))"
       stop
     done
     echo "$line"

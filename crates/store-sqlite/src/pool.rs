@@ -74,7 +74,8 @@ struct Readers {
 /// blocking pool for [`HAND_OFF`], so a catalogue larger than the kernel's cache stalls an
 /// async worker a few times in that time, not on every read; the odd page the kernel had let
 /// go of (a handful a minute in a catalogue that fits) does not send a second of reads through
-/// two thread wake-ups each, which cost 1.1-1.6 times the rate in one run (BENCHMARKS.md).
+/// two thread wake-ups each (reads never handed off served 1.1-1.8 times the rate of a hand-off
+/// after one such read in three rounds; against this rule, no consistent lead; BENCHMARKS.md).
 const SLOW_READ: Duration = Duration::from_millis(2);
 const DISK_READS: u64 = 4;
 const HAND_OFF: Duration = Duration::from_secs(1);
