@@ -396,28 +396,47 @@ atelier_testkit::for_each_store! {
         drop(served);
         assert!(acknowledged.len() >= 10, "only {} writes before the kill", acknowledged.len());
 
-        let again = serve_url(&test.url, &[]);
-        let mut listed = std::collections::HashSet::new();
-        for page in 1.. {
-            let url = format!("http://{}/reviews?product_id=1&count=1000&page={page}&sort=newest", again.address);
-            let list: serde_json::Value = client.get(url).send().await.unwrap().json().await.unwrap();
-            let results = list["results"].as_array().unwrap();
-            if results.is_empty() {
+        // The killed server's database sessions may still be running a write that commits
+        // after it died: read the meta, the list, and the meta again, uncached, until no write
+        // lands between the two metas, so the list is the one the meta counts.
+        let again = serve_url(&test.url, &["--cache-bytes", "0"]);
+        let meta_url = format!("http://{}/reviews/meta?product_id=1", again.address);
+        let mut settled = None;
+        for _ in 0..50 {
+            let before: serde_json::Value = client.get(&meta_url).send().await.unwrap().json().await.unwrap();
+            let listed = all_review_ids(&client, &again.address).await;
+            let after: serde_json::Value = client.get(&meta_url).send().await.unwrap().json().await.unwrap();
+            if before == after {
+                settled = Some((listed, after));
                 break;
             }
-            listed.extend(results.iter().map(|r| r["review_id"].as_i64().unwrap()));
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
+        let (listed, meta) = settled.expect("writes still landing 5 s after the kill");
         let missing: Vec<&i64> = acknowledged.iter().filter(|id| !listed.contains(id)).collect();
         assert!(missing.is_empty(), "{} acknowledged writes lost: {missing:?}", missing.len());
         // Meta counts every review, reported ones included: the fixture's eight (one reported)
         // and each posted one that committed, acknowledged or caught by the kill.
-        let meta: serde_json::Value =
-            client.get(format!("http://{}/reviews/meta?product_id=1", again.address)).send().await.unwrap().json().await.unwrap();
         let rated: i64 = meta["ratings"].as_object().unwrap().values().map(|n| n.as_str().unwrap().parse::<i64>().unwrap()).sum();
         assert_eq!(rated - 8, listed.len() as i64 - 7, "meta and the list disagree: {meta}");
         assert!(rated - 8 >= acknowledged.len() as i64 && rated - 8 <= acknowledged.len() as i64 + 4, "{rated} rated, {} acknowledged", acknowledged.len());
         println!("{}: {} writes acknowledged before kill -9, all present and counted", test.kind, acknowledged.len());
     }
+}
+
+/// Every listed review id of product 1, page by page.
+async fn all_review_ids(client: &reqwest::Client, address: &str) -> std::collections::HashSet<i64> {
+    let mut listed = std::collections::HashSet::new();
+    for page in 1.. {
+        let url = format!("http://{address}/reviews?product_id=1&count=1000&page={page}&sort=newest");
+        let list: serde_json::Value = client.get(url).send().await.unwrap().json().await.unwrap();
+        let results = list["results"].as_array().unwrap();
+        if results.is_empty() {
+            break;
+        }
+        listed.extend(results.iter().map(|r| r["review_id"].as_i64().unwrap()));
+    }
+    listed
 }
 
 #[tokio::test]
