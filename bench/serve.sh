@@ -2,8 +2,9 @@
 #   serve STORE CACHE_BYTES LOG   starts "$BIN" serve on 127.0.0.1:$PORT, its output to LOG,
 #                                 and returns once it answers /health (fails if it exits first)
 #   stop                          ends it and waits for it; also run when the script exits
+# SERVER_CPUS (a taskset list, e.g. 0) pins the server to those cores; unset, it has them all.
 serve() {
-  "$BIN" serve --database-url "$1" --listen 127.0.0.1:$PORT --cache-bytes "$2" > "$3" 2>&1 &
+  ${SERVER_CPUS:+taskset -c "$SERVER_CPUS"} "$BIN" serve --database-url "$1" --listen 127.0.0.1:$PORT --cache-bytes "$2" > "$3" 2>&1 &
   pid=$!
   until curl -sf http://127.0.0.1:$PORT/health > /dev/null; do
     kill -0 $pid 2> /dev/null || { pid=; echo "the server exited at start: see $3" >&2; exit 1; }

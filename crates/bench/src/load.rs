@@ -4,8 +4,12 @@
 //! slot; if the slot is already due (every connection was busy), its latency counts from the
 //! slot's due time, so the time a request waited because the server was slow is measured, not
 //! omitted (the "coordinated omission" of closed-loop testers). If the slot is still ahead, the
-//! connection sleeps until it is due and the latency counts from the moment it is sent: the
-//! timer's own lateness (tokio's timer ticks in milliseconds) is the tester's, not the server's.
+//! connection sleeps until it is due and the latency counts from the moment it wakes, but from no
+//! later than `WAKE_SLACK` after the due time: lateness within it (tokio's timer ticks in
+//! milliseconds, and one thread serves every connection) is the tester's, not the server's;
+//! lateness beyond it means the machine stalled the tester, and a client that sent on time would
+//! have waited through that stall, so it is counted. (oha's latency correction counts from when
+//! its rate limiter woke, so it leaves such a stall out whatever its length.)
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -97,6 +101,11 @@ impl Run {
         self.failed == 0
     }
 }
+
+/// How late a sleeper may wake and still count from its waking: one tick of tokio's timer, and as
+/// long again for the tester's one thread to finish the answers in hand. With one tick only, the
+/// tester's own busy thread raised its medians 10-40 % above oha's (BENCHMARKS.md, 2026-12-06).
+const WAKE_SLACK: Duration = Duration::from_millis(2);
 
 struct Timetable {
     start: Instant,
@@ -193,7 +202,7 @@ impl Worker {
             let due = self.timetable.due(slot);
             let from = if due > Instant::now() {
                 tokio::time::sleep_until(due.into()).await;
-                Instant::now()
+                Instant::now().min(due + WAKE_SLACK)
             } else {
                 due
             };

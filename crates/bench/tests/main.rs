@@ -63,6 +63,30 @@ async fn a_stall_is_measured_from_each_scheduled_send_not_from_when_the_tester_g
 }
 
 #[tokio::test]
+async fn a_stall_of_the_tester_itself_counts_for_the_requests_due_during_it() {
+    // Arrange: a server that answers at once, and 40 ms, a third of a second in, during which
+    // the one thread that runs both the tester and the server is stalled (as a machine stalls a
+    // process). At 1,000/s on 64 connections every request due in the stall was already taken
+    // by a connection sleeping until its due time, which wakes only when the stall ends.
+    let app = Router::new().route("/health", get(|| async { "ok" }));
+    let target = serve(app).await;
+    tokio::spawn(async {
+        tokio::time::sleep(Duration::from_millis(330)).await;
+        std::thread::sleep(Duration::from_millis(40));
+    });
+
+    // Act
+    let result = run(&plan(target, "health", 1000.0, Duration::from_secs(1), 64), |_| {}).await;
+
+    // Assert: the ~40 requests due in the stall waited up to 40 ms from their due time, so the
+    // p99 (the 10th slowest of 1,000) is well above a millisecond. Timing them from when the
+    // late timer woke them would hide the stall (a p99 under a few milliseconds).
+    assert_eq!(result.completed, 1000);
+    assert!(result.latency.max_ms >= 30.0, "{:?}", result.latency);
+    assert!(result.latency.p99_ms >= 15.0, "{:?}", result.latency);
+}
+
+#[tokio::test]
 async fn the_rate_is_held_through_the_second_and_every_request_is_answered() {
     let arrivals = Arc::new(Mutex::new(Vec::new()));
     let app = Router::new()
