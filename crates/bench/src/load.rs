@@ -104,7 +104,7 @@ impl Run {
 
 /// How late a sleeper may wake and still count from its waking: one tick of tokio's timer, and as
 /// long again for the tester's one thread to finish the answers in hand. With one tick only, the
-/// tester's own busy thread raised its medians 10-40 % above oha's (BENCHMARKS.md, 2026-12-06).
+/// tester's own busy thread put its p90 27-58 % above oha's (BENCHMARKS.md, 2026-12-06).
 const WAKE_SLACK: Duration = Duration::from_millis(2);
 
 struct Timetable {
