@@ -64,14 +64,15 @@ async fn a_stall_is_measured_from_each_scheduled_send_not_from_when_the_tester_g
 
 #[tokio::test]
 async fn a_stall_of_the_tester_itself_counts_for_the_requests_due_during_it() {
-    // Arrange: a server that answers at once, and 40 ms, a third of a second in, during which
+    // Arrange: a server that answers at once, and 40 ms, half a second in, during which
     // the one thread that runs both the tester and the server is stalled (as a machine stalls a
     // process). At 1,000/s on 64 connections every request due in the stall was already taken
     // by a connection sleeping until its due time, which wakes only when the stall ends.
     let app = Router::new().route("/health", get(|| async { "ok" }));
     let target = serve(app).await;
     tokio::spawn(async {
-        tokio::time::sleep(Duration::from_millis(330)).await;
+        // Half a second: after the 64 connections are opened, before the one-second run ends.
+        tokio::time::sleep(Duration::from_millis(500)).await;
         std::thread::sleep(Duration::from_millis(40));
     });
 
