@@ -2,11 +2,18 @@
 # for the highest rate `atelier bench --find-max` sustains at URL with p99 within 10 ms and no
 # failures ($BIN the binary, $STEP each step's length, $START the first rate), or 0/s; and
 # `ids_for ENDPOINT PRODUCTS QUESTIONS` the tester's ids for one GET of a catalogue that size
-# (answers are read by question).
+# (answers are read by question). `highest_fields` gives the search as numbers, for arithmetic.
 highest_at() {
+  local rate p50 p99 cores
+  read rate p50 p99 cores <<< "$(highest_fields "$@")"
+  echo "$rate/s (p50 $p50 ms, p99 $p99 ms)"
+}
+# `highest_fields URL ARGS...`: the same search, as four numbers: the rate, its p50 and p99 in
+# ms, and the cores the tester itself used (all 0 if no step passed).
+highest_fields() {
   local url=$1; shift
   "$BIN" bench --url "$url" --find-max --rate "${START:-2000}" --duration "${STEP:-3s}" --p99 10ms --json "$@" 2>> /tmp/find_max.err \
-    | python3 -c 'import json,sys; s=json.load(sys.stdin); b=max([x for x in s["steps"] if x["failed_because"] is None], key=lambda x: x["run"]["target_rate"], default=None); print("%.0f/s (p50 %.2f ms, p99 %.2f ms)" % ((b["run"]["target_rate"], b["run"]["latency"]["p50_ms"], b["run"]["latency"]["p99_ms"]) if b else (0,0,0)))'
+    | python3 -c 'import json,sys; s=json.load(sys.stdin); b=max([x for x in s["steps"] if x["failed_because"] is None], key=lambda x: x["run"]["target_rate"], default=None); print("%.0f %.2f %.2f %.2f" % ((b["run"]["target_rate"], b["run"]["latency"]["p50_ms"], b["run"]["latency"]["p99_ms"], b["run"]["client_cores"]) if b else (0,0,0,0)))'
 }
 ids_for() {
   if [ "$1" = answers ]; then echo "--ids 1-$3"; else echo "--ids 1-$2"; fi

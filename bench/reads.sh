@@ -12,10 +12,7 @@ PORT=${PORT:-3950}
 url=http://127.0.0.1:$PORT
 . "$(dirname "$0")/serve.sh"
 . "$(dirname "$0")/find_max.sh"
-highest() {
-  "$BIN" bench --url $url --find-max --rate "${START:-2000}" --duration $STEP --p99 10ms --json "$@" 2>> /tmp/reads_bench.err \
-    | python3 -c 'import json,sys; s=json.load(sys.stdin); b=max([x for x in s["steps"] if x["failed_because"] is None], key=lambda x: x["run"]["target_rate"], default=None); print("%.0f %.2f %.2f %.2f" % ((b["run"]["target_rate"], b["run"]["latency"]["p50_ms"], b["run"]["latency"]["p99_ms"], b["run"]["client_cores"]) if b else (0,0,0,0)))'
-}
+highest() { highest_fields $url "$@"; }
 # Every GET, labelled $1, the rest of the arguments passed to the search.
 each_get() {
   local label=$1; shift
