@@ -4,18 +4,17 @@
 # request reads the store). oha runs with its rate limit and latency correction, so both
 # measure from each request's scheduled time.
 #   BIN=target/release/atelier OHA=oha STORE=sqlite:///work/data/bench_import.db bench/cross_check.sh
-# With SERVER_CPUS=0 CLIENT_CPUS=1 the server and the two clients each have a core of their own,
-# so neither client's own scheduling delay is spent on the server's core (and oha's runtime, which
-# sizes itself by the cores it may use, runs one worker like the tester); RATES (default
-# "20000 5000") are the /health and meta rates, ROUNDS (default 2) the rounds of each.
+# With SERVER_CPUS=0 CLIENT_CPUS=1 the server has one core and each client, in turn, the other
+# (the database's processes are not pinned). RATES (default "20000 5000") are the /health and
+# meta rates, ROUNDS (default 2) the rounds of each.
 set -eu
 PORT=${PORT:-3952}
 url=http://127.0.0.1:$PORT
 . "$(dirname "$0")/serve.sh"
 serve "$STORE" 0 /dev/null
-set -- ${RATES:-20000 5000}
+read health_rate meta_rate <<< "${RATES:-20000 5000}"
 pin=${CLIENT_CPUS:+taskset -c $CLIENT_CPUS}
-for case in "health $1 /health" "meta $2 /reviews/meta?product_id=1"; do
+for case in "health $health_rate /health" "meta $meta_rate /reviews/meta?product_id=1"; do
   set -- $case
   for round in $(seq "${ROUNDS:-2}"); do
     $pin "$BIN" bench --url $url --scenario $1 --ids 1-1 --rate $2 --duration 10s --connections 64 --json 2> /dev/null \

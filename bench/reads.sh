@@ -12,18 +12,17 @@ PORT=${PORT:-3950}
 url=http://127.0.0.1:$PORT
 . "$(dirname "$0")/serve.sh"
 . "$(dirname "$0")/find_max.sh"
-highest() { highest_fields $url "$@"; }
 # Every GET, labelled $1, the rest of the arguments passed to the search.
 each_get() {
   local label=$1; shift
   for endpoint in meta reviews questions answers; do
-    read rate p50 p99 cores <<< "$(highest --scenario $endpoint $(ids_for $endpoint $PRODUCTS $QUESTIONS) "$@")"
+    read rate p50 p99 cores <<< "$(highest_fields $url --scenario $endpoint $(ids_for $endpoint $PRODUCTS $QUESTIONS) "$@")"
     echo "$label: $endpoint $rate/s = $(echo "scale=1; 100 * $rate / $ceiling" | bc) % of the ceiling (p50 $p50 ms, p99 $p99 ms)"
   done
 }
 STORE=$STORE "$(dirname "$0")/prewarm.sh"
 serve "$STORE" 0 /tmp/reads_serve.log
-read ceiling p50 p99 cores <<< "$(highest --scenario health)"
+read ceiling p50 p99 cores <<< "$(highest_fields $url --scenario health)"
 echo "ceiling: GET /health $ceiling/s (p50 $p50 ms, p99 $p99 ms, tester $cores cores)"
 each_get "random ids, cache off"
 stop

@@ -5,8 +5,9 @@
 #   BIN=target/release/atelier RATE=2000 \
 #     SMALL=sqlite:///work/data/bench_import.db SMALL_PRODUCTS=1000000 SMALL_QUESTIONS=3528273 \
 #     LARGE=sqlite:///work/data/10m.db LARGE_PRODUCTS=10000000 LARGE_QUESTIONS=22000000 bench/scale.sh
-# SEED (default 42) seeds the ids: the same seed sends the same ids, whose pages a second run finds
-# in memory, so give each round its own seed to measure ids the store has not just read.
+# SEED, if set, seeds the ids (else the tester's default): the same seed sends the same ids, whose
+# pages a second run finds in memory, so give each round its own seed to measure ids the store
+# has not just read.
 set -eu
 PORT=${PORT:-3952}
 RATE=${RATE:-2000}
@@ -18,7 +19,7 @@ url=http://127.0.0.1:$PORT
 each_get() {
   serve "$2" 0 /tmp/scale_serve.log
   for endpoint in meta reviews questions answers; do
-    "$BIN" bench --url $url --scenario $endpoint $(ids_for $endpoint "$3" "$4") --rate "$RATE" --duration "$DURATION" --seed "${SEED:-42}" --json 2>> /tmp/scale_bench.err \
+    "$BIN" bench --url $url --scenario $endpoint $(ids_for $endpoint "$3" "$4") --rate "$RATE" --duration "$DURATION" ${SEED:+--seed $SEED} --json 2>> /tmp/scale_bench.err \
       | python3 -c 'import json,sys; r=json.load(sys.stdin); l=r["latency"]; print("'"$1 $endpoint"': achieved %.0f/s, failed %d, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms" % (r["achieved_rate"], r["failed"], l["p50_ms"], l["p99_ms"], l["p999_ms"]))' || true
   done
   stop
