@@ -2,7 +2,8 @@
 # for the highest rate `atelier bench --find-max` sustains at URL with p99 within 10 ms and no
 # failures ($BIN the binary, $STEP each step's length, $START the first rate), or 0/s; and
 # `ids_for ENDPOINT PRODUCTS QUESTIONS` the tester's ids for one GET of a catalogue that size
-# (answers are read by question). `highest_fields` gives the search as numbers, for arithmetic.
+# (answers are read by question). `highest_fields` gives the search as numbers, for arithmetic,
+# and `one_run` one run at a fixed rate as a line.
 highest_at() {
   local rate p50 p99 cores
   read rate p50 p99 cores <<< "$(highest_fields "$@")"
@@ -14,6 +15,13 @@ highest_fields() {
   local url=$1; shift
   "$BIN" bench --url "$url" --find-max --rate "${START:-2000}" --duration "${STEP:-3s}" --p99 10ms --json "$@" 2>> /tmp/find_max.err \
     | python3 -c 'import json,sys; s=json.load(sys.stdin); b=max([x for x in s["steps"] if x["failed_because"] is None], key=lambda x: x["run"]["target_rate"], default=None); print("%.0f %.2f %.2f %.2f" % ((b["run"]["target_rate"], b["run"]["latency"]["p50_ms"], b["run"]["latency"]["p99_ms"], b["run"]["client_cores"]) if b else (0,0,0,0)))'
+}
+# `one_run LABEL URL ARGS...`: one fixed-rate run of the tester ($BIN bench ARGS), as one line:
+# "LABEL: achieved R/s, failed F, p50 X ms, p99 Y ms, p99.9 Z ms, max M ms".
+one_run() {
+  local label=$1 url=$2; shift 2
+  "$BIN" bench --url "$url" --json "$@" 2>> /tmp/find_max.err \
+    | python3 -c 'import json,sys; r=json.load(sys.stdin); l=r["latency"]; print("%s: achieved %.0f/s, failed %d, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms" % (sys.argv[1], r["achieved_rate"], r["failed"], l["p50_ms"], l["p99_ms"], l["p999_ms"], l["max_ms"]))' "$label"
 }
 ids_for() {
   if [ "$1" = answers ]; then echo "--ids 1-$3"; else echo "--ids 1-$2"; fi

@@ -9,7 +9,8 @@
 #   bench/pg_cluster.sh start   # prints postgres://postgres@127.0.0.1:5440/postgres
 #   bench/pg_cluster.sh stop
 # Idempotent. DIR (default /work/data/pg-bench) holds the data, PORT (default 5440) is its
-# port, SHARED_BUFFERS (default 40 % of the RAM) its buffer pool.
+# port, SHARED_BUFFERS (default 40 % of the RAM) its buffer pool, as of the start that gives it
+# (stop, then start with SHARED_BUFFERS=16GB to hold a larger read path: 10 million products).
 set -eu
 BIN=/usr/lib/postgresql/15/bin
 DIR=${DIR:-/work/data/pg-bench}
@@ -35,7 +36,7 @@ checkpoint_timeout = 15min
 CONF
     fi
     as_pg "$BIN/pg_ctl" -D "$DIR" status > /dev/null 2>&1 \
-      || as_pg "$BIN/pg_ctl" -D "$DIR" -l "$DIR/server.log" -w start > /dev/null
+      || as_pg "$BIN/pg_ctl" -D "$DIR" -l "$DIR/server.log" -o "-c shared_buffers=$SHARED_BUFFERS" -w start > /dev/null
     echo "postgres://postgres@127.0.0.1:$PORT/postgres"
     ;;
   stop) as_pg "$BIN/pg_ctl" -D "$DIR" -m fast -w stop > /dev/null 2>&1 || true ;;
