@@ -7,8 +7,8 @@
 # With SERVER_CPUS=0 CLIENT_CPUS=1 the server has one core and each client, in turn, the other
 # (the database's processes are not pinned). RATES (default "20000 5000") are the /health and
 # meta rates, ROUNDS (default 2) the rounds of each, DURATION (default 10s) each run's length.
-# Last, each percentile's median over the rounds, oha's over the tester's: one run's p99 moves
-# by more than 20 % between rounds of the same tester on this shared machine.
+# Last (bench/medians.py), each percentile's median over the rounds, oha's over the tester's:
+# one run's p99 moves by more than 20 % between rounds of the same tester on this machine.
 # OHA_THREADS sets the worker threads of oha's runtime (its --worker-threads; else one per
 # physical core): 1 gives it the one thread `atelier bench` runs on.
 set -eu
@@ -21,11 +21,11 @@ pin=${CLIENT_CPUS:+taskset -c $CLIENT_CPUS}
 # One run of each tester: $1 label, $2 rate, $3 path.
 tester() {
   $pin "$BIN" bench --url $url --scenario $1 --ids 1-1 --rate $2 --duration "${DURATION:-10s}" --connections 64 --json 2> /dev/null \
-    | python3 -c 'import json,sys; r=json.load(sys.stdin); l=r["latency"]; print("atelier bench %-6s %6.0f/s  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms  failed %d" % ("'$1'", r["achieved_rate"], l["p50_ms"], l["p90_ms"], l["p99_ms"], l["max_ms"], r["failed"]))'
+    | python3 -c 'import json,sys; r=json.load(sys.stdin); l=r["latency"]; print("%-6s tester: %6.0f/s  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms  failed %d" % ("'$1'", r["achieved_rate"], l["p50_ms"], l["p90_ms"], l["p99_ms"], l["max_ms"], r["failed"]))'
 }
 oha() {
   $pin "$OHA" ${OHA_THREADS:+--worker-threads $OHA_THREADS} --no-tui --output-format json -z "${DURATION:-10s}" -c 64 -q $2 --latency-correction "$url$3" 2> /dev/null \
-    | python3 -c 'import json,sys; r=json.load(sys.stdin); p=r["latencyPercentiles"]; s=r["summary"]; print("oha           %-6s %6.0f/s  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms  success %.4f" % ("'$1'", s["requestsPerSec"], 1000*p["p50"], 1000*p["p90"], 1000*p["p99"], 1000*s["slowest"], s["successRate"]))'
+    | python3 -c 'import json,sys; r=json.load(sys.stdin); p=r["latencyPercentiles"]; s=r["summary"]; print("%-6s oha:    %6.0f/s  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms  success %.4f" % ("'$1'", s["requestsPerSec"], 1000*p["p50"], 1000*p["p90"], 1000*p["p99"], 1000*s["slowest"], s["successRate"]))'
 }
 # The two testers take turns going first, so neither always meets the server just warmed.
 for case in "health $health_rate /health" "meta $meta_rate /reviews/meta?product_id=1"; do
@@ -34,18 +34,4 @@ for case in "health $health_rate /health" "meta $meta_rate /reviews/meta?product
     if [ $((round % 2)) = 1 ]; then tester "$@"; oha "$@"; else oha "$@"; tester "$@"; fi
   done
 done | tee /tmp/cross_check_runs.txt
-python3 - /tmp/cross_check_runs.txt << 'EOF2'
-import re, statistics, sys
-runs = {}
-for line in open(sys.argv[1]):
-    m = re.match(r"(atelier bench|oha)\s+(\w+)\s+.*p50 ([\d.]+) ms\s+p90 ([\d.]+) ms\s+p99 ([\d.]+) ms", line)
-    if m:
-        runs.setdefault((m[2], m[1]), []).append([float(x) for x in m.groups()[2:]])
-for case in dict.fromkeys(c for c, _ in runs):
-    tester, oha = runs[(case, "atelier bench")], runs[(case, "oha")]
-    cells = []
-    for i, name in enumerate(["p50", "p90", "p99"]):
-        t, o = statistics.median(r[i] for r in tester), statistics.median(r[i] for r in oha)
-        cells.append("%s %.2f / %.2f ms = %.2f" % (name, o, t, o / t))
-    print("%s, median of %d rounds, oha / atelier bench: %s" % (case, len(tester), ", ".join(cells)))
-EOF2
+python3 "$(dirname "$0")/medians.py" /tmp/cross_check_runs.txt oha tester p50 p90 p99

@@ -41,15 +41,4 @@ for endpoint in ${GETS:-meta reviews questions answers}; do
     if [ $((round % 2)) = 1 ]; then $small; $large; else $large; $small; fi
   done
 done | tee /tmp/scale_runs.txt
-python3 - /tmp/scale_runs.txt << 'EOF'
-import re, statistics, sys
-p99 = {}
-for line in open(sys.argv[1]):
-    m = re.match(r"(\w+) (small|large) seed \d+: .* p99 ([\d.]+) ms", line)
-    if m:
-        p99.setdefault(m[1], {}).setdefault(m[2], []).append(float(m[3]))
-for get, by in p99.items():
-    small, large = statistics.median(by["small"]), statistics.median(by["large"])
-    pairs = ", ".join("%.2f" % (l / s) for s, l in zip(by["small"], by["large"]))
-    print("%s: median p99 large %.2f ms / small %.2f ms = %.2fx (each round: %s)" % (get, large, small, large / small, pairs))
-EOF
+python3 "$(dirname "$0")/medians.py" /tmp/scale_runs.txt large small p50 p99

@@ -2,7 +2,7 @@
 # The two stores side by side on the same catalogue, with the same build: for each GET (random
 # ids, cache off) the highest rate each sustains (p99 within 10 ms, no failures), PostgreSQL then
 # SQLite, endpoint by endpoint, ROUNDS times, so a noisy machine moves both alike. Both stores are
-# read into memory first (bench/prewarm.sh).
+# read into memory first (bench/prewarm.sh: on PostgreSQL the four GETs' tables and indexes).
 #   BIN=target/release/atelier PG=postgres://postgres@127.0.0.1:5440/bench_import \
 #     SQLITE=sqlite:///work/data/bench_import.db PRODUCTS=1000000 QUESTIONS=3528273 [ROUNDS=2] \
 #     bench/stores.sh
@@ -11,7 +11,7 @@ PORT=${PORT:-3953}
 url=http://127.0.0.1:$PORT
 . "$(dirname "$0")/serve.sh"
 . "$(dirname "$0")/find_max.sh"
-for store in "$PG" "$SQLITE"; do STORE=$store "$(dirname "$0")/prewarm.sh"; done
+for store in "$PG" "$SQLITE"; do STORE=$store GETS="meta reviews questions answers" "$(dirname "$0")/prewarm.sh"; done
 for round in $(seq 1 "${ROUNDS:-2}"); do
   for endpoint in meta reviews questions answers; do
     line="round $round: $endpoint"
