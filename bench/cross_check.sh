@@ -19,11 +19,11 @@ serve "$STORE" 0 /tmp/cross_check_serve.log
 read health_rate meta_rate <<< "${RATES:-20000 5000}"
 pin=${CLIENT_CPUS:+taskset -c $CLIENT_CPUS}
 # One run of each tester: $1 label, $2 rate, $3 path.
-tester() {
+run_tester() {
   $pin "$BIN" bench --url $url --scenario $1 --ids 1-1 --rate $2 --duration "${DURATION:-10s}" --connections 64 --json 2> /dev/null \
     | python3 -c 'import json,sys; r=json.load(sys.stdin); l=r["latency"]; print("%-6s tester: %6.0f/s  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms  failed %d" % ("'$1'", r["achieved_rate"], l["p50_ms"], l["p90_ms"], l["p99_ms"], l["max_ms"], r["failed"]))'
 }
-oha() {
+run_oha() {
   $pin "$OHA" ${OHA_THREADS:+--worker-threads $OHA_THREADS} --no-tui --output-format json -z "${DURATION:-10s}" -c 64 -q $2 --latency-correction "$url$3" 2> /dev/null \
     | python3 -c 'import json,sys; r=json.load(sys.stdin); p=r["latencyPercentiles"]; s=r["summary"]; print("%-6s oha:    %6.0f/s  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms  success %.4f" % ("'$1'", s["requestsPerSec"], 1000*p["p50"], 1000*p["p90"], 1000*p["p99"], 1000*s["slowest"], s["successRate"]))'
 }
@@ -31,7 +31,7 @@ oha() {
 for case in "health $health_rate /health" "meta $meta_rate /reviews/meta?product_id=1"; do
   set -- $case
   for round in $(seq "${ROUNDS:-2}"); do
-    if [ $((round % 2)) = 1 ]; then tester "$@"; oha "$@"; else oha "$@"; tester "$@"; fi
+    if [ $((round % 2)) = 1 ]; then run_tester "$@"; run_oha "$@"; else run_oha "$@"; run_tester "$@"; fi
   done
 done | tee /tmp/cross_check_runs.txt
 python3 "$(dirname "$0")/medians.py" /tmp/cross_check_runs.txt oha tester p50 p90 p99

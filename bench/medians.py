@@ -16,7 +16,7 @@ import sys
 runs_file, top, bottom, *percentiles = sys.argv[1:]
 runs = {}
 for line in open(runs_file):
-    head = re.match(r"(\S+) (\S+)[^:]*:", line)
+    head = re.match(r"(\S+)\s+([^\s:]+)[^:]*:", line)
     if head and head[2] in (top, bottom):
         values = [float(re.search(r"\b%s ([\d.]+) ms" % p, line)[1]) for p in percentiles]
         runs.setdefault(head[1], {}).setdefault(head[2], []).append(values)
