@@ -12,7 +12,7 @@ PORT=${PORT:-3951}
 url=http://127.0.0.1:$PORT
 MIX=meta=30,reviews=30,questions=25,answers=10,write=5
 ids="--ids 1-$PRODUCTS --question-ids 1-$QUESTIONS"
-STORE=$STORE GETS="meta reviews questions answers" "$(dirname "$0")/prewarm.sh"
+STORE=$STORE GETS=reads "$(dirname "$0")/prewarm.sh"
 . "$(dirname "$0")/serve.sh"
 serve "$STORE" "${CACHE:-268435456}" /tmp/mixed_serve.log
 highest=$("$BIN" bench --url $url --scenario $MIX $ids --find-max --rate 2000 --duration 3s --p99 10ms --json 2>> /tmp/mixed_bench.err \

@@ -10,7 +10,7 @@ set -eu
 PORT=${PORT:-3952}
 url=http://127.0.0.1:$PORT
 . "$(dirname "$0")/find_max.sh"
-STORE=$STORE GETS="meta reviews questions answers" "$(dirname "$0")/prewarm.sh"
+STORE=$STORE GETS=reads "$(dirname "$0")/prewarm.sh"
 serve_with() {
   "$BIN" serve --database-url "$STORE" --listen 127.0.0.1:$PORT --cache-bytes 0 --pipelined-connections "$1" > /tmp/pipelined_serve.log 2>&1 &
   pid=$!

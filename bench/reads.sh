@@ -26,7 +26,7 @@ each_get() {
       --rate $((rate * 7 / 10)) --duration "${HOLD:-20s}" --seed 7
   done
 }
-STORE=$STORE GETS="meta reviews questions answers" "$(dirname "$0")/prewarm.sh"
+STORE=$STORE GETS=reads "$(dirname "$0")/prewarm.sh"
 serve "$STORE" 0 /tmp/reads_serve.log
 read ceiling p50 p99 cores <<< "$(highest_fields $url --scenario health)"
 echo "ceiling: GET /health $ceiling/s (p50 $p50 ms, p99 $p99 ms, tester $cores cores)"

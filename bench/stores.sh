@@ -11,7 +11,7 @@ PORT=${PORT:-3953}
 url=http://127.0.0.1:$PORT
 . "$(dirname "$0")/serve.sh"
 . "$(dirname "$0")/find_max.sh"
-for store in "$PG" "$SQLITE"; do STORE=$store GETS="meta reviews questions answers" "$(dirname "$0")/prewarm.sh"; done
+for store in "$PG" "$SQLITE"; do STORE=$store GETS=reads "$(dirname "$0")/prewarm.sh"; done
 for round in $(seq 1 "${ROUNDS:-2}"); do
   for endpoint in meta reviews questions answers; do
     line="round $round: $endpoint"
