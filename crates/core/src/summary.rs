@@ -3,8 +3,8 @@
 //! A loader sees every review and characteristic rating on its way into the store, so it can
 //! count them then, for the price of an array increment, rather than read every row back with
 //! a `GROUP BY` at the end (23 s of a 1-million-product import). The counts are exactly what
-//! the `GROUP BY` gave: one meta row per product with at least one review, one characteristic
-//! row per characteristic with at least one rating, reported reviews included.
+//! the `GROUP BY` gave, reported reviews included; both stores keep meta as one row per product
+//! (every product, with its characteristics and their totals), built from [`Summaries::meta_rows`].
 
 use std::collections::HashMap;
 
@@ -41,16 +41,10 @@ impl<const N: usize> Counters<N> {
             _ => self.sparse.get(&id).copied().unwrap_or([0; N]),
         }
     }
-
-    /// Every id whose counters something was added to (`counted` says which), in id order
-    /// for the dense part.
-    fn rows(&self, counted: fn(&[u64; N]) -> bool) -> impl Iterator<Item = (i64, [u64; N])> + '_ {
-        let dense = self.dense.iter().enumerate().map(|(id, counts)| (id as i64, *counts));
-        dense.chain(self.sparse.iter().map(|(id, counts)| (*id, *counts))).filter(move |(_, c)| counted(c))
-    }
 }
 
-/// The columns of `review_meta`, in the order of [`Summaries::review_meta`]'s rows.
+/// The columns of `review_meta` that hold a product's counts, in the order of
+/// [`MetaRow::counts`], after `product_id`.
 pub const REVIEW_META_COLUMNS: [&str; 8] = [
     "product_id",
     "rating_1",
@@ -62,24 +56,53 @@ pub const REVIEW_META_COLUMNS: [&str; 8] = [
     "recommended_true",
 ];
 
-/// The columns of `characteristic_meta`, in the order of [`Summaries::characteristic_meta`]'s rows.
-pub const CHARACTERISTIC_META_COLUMNS: [&str; 3] = ["characteristic_id", "rating_sum", "rating_count"];
-
 /// One product's meta counts: ratings 1 to 5, then not recommended and recommended.
 pub type ReviewCounts = [u64; 7];
 
 /// One characteristic's rating sum and count.
 pub type CharacteristicCounts = [u64; 2];
 
-/// The summaries of everything loaded so far.
+/// The meta of everything loaded so far: the counts, and the products and characteristics the
+/// meta rows list. Each characteristic is kept as `(product, id, name)` with its name kept once
+/// per distinct name (a catalogue has a handful: Fit, Length, ...), so 3.3 million
+/// characteristics take 24 bytes each rather than a string each.
 #[derive(Debug, Default)]
 pub struct Summaries {
     products: Counters<7>,
     characteristics: Counters<2>,
+    listed: Vec<i64>,
+    listed_characteristics: Vec<(i64, i64, usize)>,
+    names: Vec<String>,
+    numbered: HashMap<String, usize>,
+}
+
+/// One product's meta row: its counts, then its characteristics in id order.
+#[derive(Debug, PartialEq, Eq)]
+pub struct MetaRow<'s> {
+    /// The product's id.
+    pub product: i64,
+    /// Its reviews' counts, zeros for none.
+    pub counts: ReviewCounts,
+    /// Its characteristics, ids ascending.
+    pub characteristics: Vec<CharacteristicMeta<'s>>,
+}
+
+/// A characteristic of a meta row, with its rating sum and count.
+#[derive(Debug, PartialEq, Eq)]
+pub struct CharacteristicMeta<'s> {
+    /// The characteristic's id.
+    pub id: i64,
+    /// Its name.
+    pub name: &'s str,
+    /// The sum of its ratings.
+    pub sum: u64,
+    /// How many ratings it has.
+    pub count: u64,
 }
 
 impl Summaries {
-    /// Counts the reviews and characteristic ratings of `batch`.
+    /// Counts the reviews and characteristic ratings of `batch`, and lists its products and
+    /// characteristics.
     pub fn add(&mut self, batch: &Batch) {
         for review in &batch.reviews {
             let counts = self.products.of(review.product_id);
@@ -92,88 +115,127 @@ impl Summaries {
             counts[0] += u64::try_from(rating.value).unwrap_or(0);
             counts[1] += 1;
         }
+        self.listed.extend(batch.products.iter().map(|product| product.id));
+        for characteristic in &batch.characteristics {
+            let name = match self.numbered.get(&characteristic.name) {
+                Some(&number) => number,
+                None => {
+                    let number = self.names.len();
+                    self.names.push(characteristic.name.clone());
+                    self.numbered.insert(characteristic.name.clone(), number);
+                    number
+                }
+            };
+            self.listed_characteristics.push((characteristic.product_id, characteristic.id, name));
+        }
     }
 
-    /// `(product id, counts)` of every product with a review (its two recommend counts add up
-    /// to its reviews).
-    pub fn review_meta(&self) -> impl Iterator<Item = (i64, ReviewCounts)> + '_ {
-        self.products.rows(|c| c[5] + c[6] > 0)
-    }
-
-    /// One product's counts, zeros for a product without reviews.
-    pub fn product(&self, id: i64) -> ReviewCounts {
-        self.products.get(id)
-    }
-
-    /// One characteristic's `[sum, count]`, zeros for one without ratings.
-    pub fn characteristic(&self, id: i64) -> CharacteristicCounts {
-        self.characteristics.get(id)
-    }
-
-    /// `(characteristic id, [sum, count])` of every characteristic with a rating.
-    pub fn characteristic_meta(&self) -> impl Iterator<Item = (i64, CharacteristicCounts)> + '_ {
-        self.characteristics.rows(|c| c[1] > 0)
+    /// One meta row per product listed, in id order: a product without reviews has zero
+    /// counts, a characteristic without ratings a zero sum and count. (A duplicate product, or
+    /// one a characteristic names but the load lacks, fails the load on the staged tables'
+    /// keys, so neither needs a case here.)
+    pub fn meta_rows(&mut self) -> impl Iterator<Item = MetaRow<'_>> + '_ {
+        self.listed.sort_unstable();
+        self.listed_characteristics.sort_unstable_by_key(|&(product, id, _)| (product, id));
+        // Both sorted by product: each product's characteristics are the next run of the list.
+        let mut characteristics = self.listed_characteristics.iter().peekable();
+        let (products, ratings, names) = (&self.products, &self.characteristics, &self.names);
+        self.listed.iter().map(move |&product| {
+            let mut listed = Vec::new();
+            while let Some(&(_, id, name)) = characteristics.next_if(|(owner, _, _)| *owner == product) {
+                let [sum, count] = ratings.get(id);
+                listed.push(CharacteristicMeta { id, name: &names[name], sum, count });
+            }
+            MetaRow { product, counts: products.get(product), characteristics: listed }
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tables::{CharacteristicReviewRow, ReviewRow};
+    use crate::tables::{CharacteristicReviewRow, CharacteristicRow, ProductRow, ReviewRow};
 
     fn review(product_id: i64, rating: i16, recommend: bool) -> ReviewRow {
         ReviewRow { product_id, rating, recommend, ..ReviewRow::default() }
     }
 
+    fn products(ids: &[i64]) -> Vec<ProductRow> {
+        ids.iter().map(|&id| ProductRow { id, ..ProductRow::default() }).collect()
+    }
+
+    fn counts(summaries: &mut Summaries) -> Vec<(i64, ReviewCounts)> {
+        summaries.meta_rows().map(|row| (row.product, row.counts)).collect()
+    }
+
     #[test]
     fn meta_counts_each_products_stars_and_recommendations_across_batches() {
         let mut summaries = Summaries::default();
-        summaries.add(&Batch { reviews: vec![review(2, 5, true), review(2, 1, false)], ..Batch::default() });
+        summaries.add(&Batch {
+            products: products(&[7, 2]),
+            reviews: vec![review(2, 5, true), review(2, 1, false)],
+            ..Batch::default()
+        });
         summaries.add(&Batch { reviews: vec![review(2, 5, true), review(7, 3, false)], ..Batch::default() });
-        let rows: Vec<_> = summaries.review_meta().collect();
-        assert_eq!(rows, [(2, [1, 0, 0, 0, 2, 1, 2]), (7, [0, 0, 1, 0, 0, 1, 0])]);
+        assert_eq!(counts(&mut summaries), [(2, [1, 0, 0, 0, 2, 1, 2]), (7, [0, 0, 1, 0, 0, 1, 0])]);
     }
 
     #[test]
-    fn counts_are_looked_up_by_id_and_zero_for_an_id_never_counted() {
+    fn every_product_listed_has_a_meta_row_with_zeros_if_it_has_no_reviews() {
         let mut summaries = Summaries::default();
-        summaries
-            .add(&Batch { reviews: vec![review(3, 2, true), review(1 << 40, 5, false)], ..Batch::default() });
-        assert_eq!(summaries.product(3), [0, 1, 0, 0, 0, 0, 1]);
-        assert_eq!(summaries.product(1 << 40), [0, 0, 0, 0, 1, 1, 0]);
-        assert_eq!(summaries.product(4), [0; 7]);
-        assert_eq!(summaries.product((1 << 40) + 1), [0; 7]);
-        assert_eq!(summaries.characteristic(3), [0, 0]);
+        summaries.add(&Batch {
+            products: products(&[3, 9, 1 << 40]),
+            reviews: vec![review(9, 4, true), review(1 << 40, 5, false)],
+            ..Batch::default()
+        });
+        assert_eq!(
+            counts(&mut summaries),
+            [(3, [0; 7]), (9, [0, 0, 0, 1, 0, 0, 1]), (1 << 40, [0, 0, 0, 0, 1, 1, 0])]
+        );
     }
 
     #[test]
-    fn a_product_without_reviews_has_no_meta_row() {
-        let mut summaries = Summaries::default();
-        summaries.add(&Batch { reviews: vec![review(9, 4, true)], ..Batch::default() });
-        assert_eq!(summaries.review_meta().map(|(id, _)| id).collect::<Vec<_>>(), [9]);
-    }
-
-    #[test]
-    fn characteristic_meta_sums_and_counts_ratings() {
+    fn each_meta_row_lists_its_products_characteristics_in_id_order_with_their_ratings() {
         let rating = |characteristic_id, value| CharacteristicReviewRow {
             characteristic_id,
             value,
             ..Default::default()
         };
+        let characteristic =
+            |id, product_id, name: &str| CharacteristicRow { id, product_id, name: name.to_owned() };
         let mut summaries = Summaries::default();
         summaries.add(&Batch {
+            products: products(&[2, 1]),
+            characteristics: vec![characteristic(3, 1, "Fit"), characteristic(1, 1, "Length")],
             characteristic_reviews: vec![rating(3, 4), rating(3, 5), rating(1, 2)],
             ..Batch::default()
         });
-        let rows: Vec<_> = summaries.characteristic_meta().collect();
-        assert_eq!(rows, [(1, [2, 1]), (3, [9, 2])]);
+        summaries.add(&Batch { characteristics: vec![characteristic(4, 2, "Fit")], ..Batch::default() });
+        let rows: Vec<_> = summaries.meta_rows().collect();
+        let meta = |id, name, sum, count| CharacteristicMeta { id, name, sum, count };
+        assert_eq!(
+            rows,
+            [
+                MetaRow {
+                    product: 1,
+                    counts: [0; 7],
+                    characteristics: vec![meta(1, "Length", 2, 1), meta(3, "Fit", 9, 2)]
+                },
+                MetaRow { product: 2, counts: [0; 7], characteristics: vec![meta(4, "Fit", 0, 0)] },
+            ]
+        );
+        assert_eq!(summaries.names, ["Fit", "Length"], "a name is kept once");
     }
 
     #[test]
     fn a_huge_id_is_counted_without_a_huge_vector() {
         let mut summaries = Summaries::default();
-        summaries.add(&Batch { reviews: vec![review(1 << 40, 2, true)], ..Batch::default() });
+        summaries.add(&Batch {
+            products: products(&[1 << 40]),
+            reviews: vec![review(1 << 40, 2, true)],
+            ..Batch::default()
+        });
         assert!(summaries.products.dense.is_empty());
-        assert_eq!(summaries.review_meta().collect::<Vec<_>>(), [(1 << 40, [0, 1, 0, 0, 0, 0, 1])]);
+        assert_eq!(counts(&mut summaries), [(1 << 40, [0, 1, 0, 0, 0, 0, 1])]);
     }
 }

@@ -158,7 +158,7 @@ enum Fill {
     /// The table's rows of each batch, as they arrive.
     Batches(Table, mpsc::Receiver<Arc<Batch>>),
     /// Every product's meta row.
-    ReviewMeta(Box<(Summaries, Catalogue)>),
+    ReviewMeta(Box<Summaries>),
     /// Nothing: the load had no row for the table.
     Empty,
 }
@@ -172,10 +172,7 @@ impl Fill {
                 }
                 Ok(())
             }
-            Fill::ReviewMeta(meta) => {
-                let (summaries, catalogue) = *meta;
-                copy_meta(client, staged, &summaries, catalogue).await
-            }
+            Fill::ReviewMeta(mut summaries) => copy_meta(client, staged, &mut summaries).await,
             Fill::Empty => Ok(()),
         }
     }
@@ -199,37 +196,6 @@ pub(crate) struct PgLoader {
     committed: HashMap<&'static str, watch::Receiver<bool>>,
     /// The meta summaries, counted as the rows pass.
     summaries: Summaries,
-    /// The products and characteristics the meta rows list, collected as the rows pass.
-    catalogue: Catalogue,
-}
-
-/// Every loaded product, and every loaded characteristic as `(product, id, name)` with its name
-/// kept once per distinct name (a catalogue has a handful: Fit, Length, ...), so 3.3 million
-/// characteristics take 24 bytes each rather than a string each.
-#[derive(Debug, Default)]
-struct Catalogue {
-    products: Vec<i64>,
-    characteristics: Vec<(i64, i64, usize)>,
-    names: Vec<String>,
-    numbered: HashMap<String, usize>,
-}
-
-impl Catalogue {
-    fn add(&mut self, batch: &Batch) {
-        self.products.extend(batch.products.iter().map(|product| product.id));
-        for characteristic in &batch.characteristics {
-            let name = match self.numbered.get(&characteristic.name) {
-                Some(&number) => number,
-                None => {
-                    let number = self.names.len();
-                    self.names.push(characteristic.name.clone());
-                    self.numbered.insert(characteristic.name.clone(), number);
-                    number
-                }
-            };
-            self.characteristics.push((characteristic.product_id, characteristic.id, name));
-        }
-    }
 }
 
 impl PgLoader {
@@ -280,7 +246,6 @@ impl PgLoader {
             signals,
             committed,
             summaries: Summaries::default(),
-            catalogue: Catalogue::default(),
         }))
     }
 
@@ -363,7 +328,6 @@ pub(crate) async fn is_empty(client: &tokio_postgres::Client) -> Result<bool, St
 impl BulkLoader for PgLoader {
     async fn load(&mut self, batch: Batch) -> Result<(), StoreError> {
         self.summaries.add(&batch);
-        self.catalogue.add(&batch);
         let batch = Arc::new(batch);
         for table in Table::ALL {
             if batch.tables()[table as usize].is_empty() {
@@ -400,7 +364,7 @@ impl BulkLoader for PgLoader {
 
     async fn finish(mut self: Box<Self>) -> Result<Vec<Phase>, StoreError> {
         let mut phases = Vec::new();
-        let meta = Box::new((std::mem::take(&mut self.summaries), std::mem::take(&mut self.catalogue)));
+        let meta = Box::new(std::mem::take(&mut self.summaries));
         let mut tasks = std::mem::take(&mut self.closing);
         // Every table is staged, an empty one too, so the swap replaces them all.
         for table in Table::ALL {
@@ -466,8 +430,7 @@ async fn copy_rows(client: &tokio_postgres::Client, staged: &str, rows: &dyn Row
 async fn copy_meta(
     client: &tokio_postgres::Client,
     table: &str,
-    summaries: &Summaries,
-    mut catalogue: Catalogue,
+    summaries: &mut Summaries,
 ) -> Result<(), StoreError> {
     let columns: Vec<&str> = REVIEW_META_COLUMNS.iter().chain(&META_ARRAYS).copied().collect();
     let sink = client
@@ -477,23 +440,14 @@ async fn copy_meta(
     let mut types = vec![Type::INT8; REVIEW_META_COLUMNS.len()];
     types.extend([Type::INT8_ARRAY, Type::TEXT_ARRAY, Type::INT8_ARRAY, Type::INT8_ARRAY]);
     let mut writer = pin!(BinaryCopyInWriter::new(sink, &types));
-    catalogue.products.sort_unstable();
-    catalogue.characteristics.sort_unstable_by_key(|&(product, id, _)| (product, id));
-    // Both sorted by product: each product's characteristics are the next run of the list. (A
-    // duplicate product or one a characteristic names but the load lacks fails the load on the
-    // staged tables' keys, so neither needs a case here.)
-    let mut characteristics = catalogue.characteristics.iter().peekable();
-    for &product in &catalogue.products {
-        let (mut ids, mut names, mut sums, mut counts) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        while let Some((_, id, name)) = characteristics.next_if(|(owner, _, _)| *owner == product) {
-            let [sum, count] = summaries.characteristic(*id);
-            ids.push(*id);
-            names.push(catalogue.names[*name].as_str());
-            sums.push(sum as i64);
-            counts.push(count as i64);
-        }
-        let row_counts = summaries.product(product).map(|count| count as i64);
-        let mut values: Vec<&(dyn ToSql + Sync)> = vec![&product];
+    for row in summaries.meta_rows() {
+        let listed = &row.characteristics;
+        let ids: Vec<i64> = listed.iter().map(|c| c.id).collect();
+        let names: Vec<&str> = listed.iter().map(|c| c.name).collect();
+        let sums: Vec<i64> = listed.iter().map(|c| c.sum as i64).collect();
+        let counts: Vec<i64> = listed.iter().map(|c| c.count as i64).collect();
+        let row_counts = row.counts.map(|count| count as i64);
+        let mut values: Vec<&(dyn ToSql + Sync)> = vec![&row.product];
         values.extend(row_counts.iter().map(|count| count as &(dyn ToSql + Sync)));
         values.extend([&ids as &(dyn ToSql + Sync), &names, &sums, &counts]);
         writer.as_mut().write(&values).await.map_err(db_error)?;

@@ -223,6 +223,7 @@ fn flag_row(conn: &mut rusqlite::Connection, target: FlagTarget, flag: Flag) -> 
 #[cfg(test)]
 mod tests {
     use atelier_core::input::{PageRequest, ReviewSort};
+    use atelier_core::records::CharacteristicSummary;
 
     use super::*;
 
@@ -266,6 +267,72 @@ mod tests {
             .await
             .unwrap();
         assert!(compiled_again.iter().all(|(_, n)| *n == 0), "{compiled_again:#?}");
+    }
+
+    #[tokio::test]
+    async fn meta_reads_one_row_of_one_table_by_its_key() {
+        // Before V7 meta read four b-trees (products, review_meta, characteristics and its
+        // index, characteristic_meta): each a page or more that can miss the reader's cache.
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("store.db"), 1).await.unwrap();
+        let plan: Vec<String> = store
+            .pool
+            .read(|conn| {
+                let mut stmt =
+                    conn.prepare(&format!("EXPLAIN QUERY PLAN {}", reviews::META)).map_err(db_error)?;
+                let details = stmt.query_map([1], |row| row.get::<_, String>(3)).map_err(db_error)?;
+                details.collect::<rusqlite::Result<Vec<_>>>().map_err(db_error)
+            })
+            .await
+            .unwrap();
+        let reads: Vec<&String> =
+            plan.iter().filter(|step| step.starts_with("SEARCH") || step.starts_with("SCAN")).collect();
+        assert_eq!(reads.len(), 2, "{plan:#?}");
+        assert!(reads[0].starts_with("SEARCH m USING PRIMARY KEY (product_id=?)"), "{plan:#?}");
+        assert!(reads[1].starts_with("SCAN c VIRTUAL TABLE"), "{plan:#?}");
+    }
+
+    #[tokio::test]
+    async fn migrating_meta_into_one_row_per_product_keeps_every_products_meta() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.db");
+        {
+            // A catalogue in the shape before V7: totals in characteristic_meta, a meta row only
+            // for a product with reviews.
+            let mut conn = rusqlite::Connection::open(&path).unwrap();
+            let before = migrations::migrations::runner().set_target(refinery::Target::Version(6));
+            before.run(&mut conn).unwrap();
+            conn.execute_batch(
+                "INSERT INTO products (id, name, slogan, description, category, default_price) \
+                 VALUES (1, 'a', '', '', '', '1'), (2, 'b', '', '', '', '2'), (3, 'c', '', '', '', '3');
+                 INSERT INTO characteristics (id, product_id, name) \
+                 VALUES (11, 1, 'Length \"long\"'), (10, 1, 'Fit'), (12, 2, 'Comfort');
+                 INSERT INTO review_meta (product_id, rating_2, rating_5, recommended_false, recommended_true) \
+                 VALUES (1, 1, 2, 1, 2);
+                 INSERT INTO characteristic_meta (characteristic_id, rating_sum, rating_count) VALUES (11, 7, 3);",
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path, 1).await.unwrap();
+        let meta = |id| store.review_meta(ProductId::new_unchecked(id));
+        let summary = |id, name: &str, rating_sum, rating_count| CharacteristicSummary {
+            id: atelier_core::CharacteristicId::new_unchecked(id),
+            name: name.to_owned(),
+            rating_sum,
+            rating_count,
+        };
+        let expected = ReviewMeta {
+            ratings: [0, 1, 0, 0, 2],
+            recommended_false: 1,
+            recommended_true: 2,
+            characteristics: vec![summary(10, "Fit", 0, 0), summary(11, "Length \"long\"", 7, 3)],
+        };
+        assert_eq!(meta(1).await.unwrap(), expected);
+        let comfort = vec![summary(12, "Comfort", 0, 0)];
+        assert_eq!(meta(2).await.unwrap(), ReviewMeta { characteristics: comfort, ..ReviewMeta::default() });
+        assert_eq!(meta(3).await.unwrap(), ReviewMeta::default());
+        let unknown = meta(4).await;
+        assert!(matches!(unknown, Err(StoreError::NotFound("product"))), "{unknown:?}");
     }
 
     #[tokio::test]

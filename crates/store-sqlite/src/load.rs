@@ -17,7 +17,7 @@
 use async_trait::async_trait;
 use atelier_core::StoreError;
 use atelier_core::load::{BulkLoader, Phase, timed};
-use atelier_core::summary::{CHARACTERISTIC_META_COLUMNS, REVIEW_META_COLUMNS, Summaries};
+use atelier_core::summary::{REVIEW_META_COLUMNS, Summaries};
 use atelier_core::tables::{Batch, Table, Value};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, ToSql};
@@ -26,8 +26,9 @@ use tokio::sync::OwnedMutexGuard;
 use crate::db_error;
 use crate::pool::{COMMON_PRAGMAS, Pool, WRITER_PRAGMAS};
 
-/// The summary tables, computed from the loaded ones at the end of a load rather than loaded.
-const SUMMARY_TABLES: [&str; 2] = ["review_meta", "characteristic_meta"];
+/// The summary tables, built from the loaded rows rather than loaded: one meta row per product
+/// (migration V7).
+const SUMMARY_TABLES: [&str; 1] = ["review_meta"];
 
 /// What a staged table's name ends with.
 const STAGED: &str = "__load";
@@ -205,8 +206,8 @@ impl BulkLoader for SqliteLoader {
 
     async fn finish(mut self: Box<Self>) -> Result<Vec<Phase>, StoreError> {
         let mut phases = Vec::new();
-        let summaries = std::mem::take(&mut self.summaries);
-        let meta = self.run(move |conn| in_transaction(conn, |conn| insert_summaries(conn, &summaries)));
+        let mut summaries = std::mem::take(&mut self.summaries);
+        let meta = self.run(move |conn| in_transaction(conn, |conn| insert_meta(conn, &mut summaries)));
         timed(&mut phases, "meta", meta).await?;
         // The swap: one transaction, from here to the commit.
         let swap = self.run(|conn| {
@@ -279,29 +280,31 @@ fn insert_batch(conn: &Connection, batch: &Batch) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Writes the summaries counted during the load into their staged tables.
-fn insert_summaries(conn: &Connection, summaries: &Summaries) -> Result<(), StoreError> {
-    insert_counts(conn, "review_meta", &REVIEW_META_COLUMNS, summaries.review_meta())?;
-    insert_counts(conn, "characteristic_meta", &CHARACTERISTIC_META_COLUMNS, summaries.characteristic_meta())
-}
-
-/// Inserts `(id, counts)` rows into `table`.
-fn insert_counts<const N: usize>(
-    conn: &Connection,
-    table: &str,
-    columns: &[&str],
-    rows: impl Iterator<Item = (i64, [u64; N])>,
-) -> Result<(), StoreError> {
+/// Writes one meta row per product into the staged `review_meta`: its counts, then its
+/// characteristics as one JSON array of `[id, name, rating_sum, rating_count]`, ids ascending.
+fn insert_meta(conn: &Connection, summaries: &mut Summaries) -> Result<(), StoreError> {
+    let columns: Vec<&str> = REVIEW_META_COLUMNS.iter().copied().chain(["characteristics"]).collect();
     let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
-    let sql =
-        format!("INSERT INTO {table}{STAGED} ({}) VALUES ({})", columns.join(", "), placeholders.join(", "));
+    let sql = format!(
+        "INSERT INTO {}{STAGED} ({}) VALUES ({})",
+        SUMMARY_TABLES[0],
+        columns.join(", "),
+        placeholders.join(", ")
+    );
     let mut stmt = conn.prepare(&sql).map_err(db_error)?;
-    let mut values: Vec<i64> = Vec::with_capacity(columns.len());
-    for (id, counts) in rows {
-        values.clear();
-        values.push(id);
-        values.extend(counts.iter().map(|&count| count as i64));
-        stmt.execute(rusqlite::params_from_iter(values.iter())).map_err(db_error)?;
+    for row in summaries.meta_rows() {
+        let listed: Vec<(i64, &str, u64, u64)> =
+            row.characteristics.iter().map(|c| (c.id, c.name, c.sum, c.count)).collect();
+        let json = serde_json::to_string(&listed).map_err(|e| {
+            StoreError::Internal(format!("failed to encode a meta row's characteristics: {e}"))
+        })?;
+        let counts = row.counts.map(|count| count as i64);
+        stmt.execute(rusqlite::params_from_iter(
+            std::iter::once(&row.product as &dyn ToSql)
+                .chain(counts.iter().map(|count| count as &dyn ToSql))
+                .chain(std::iter::once(&json as &dyn ToSql)),
+        ))
+        .map_err(db_error)?;
     }
     Ok(())
 }

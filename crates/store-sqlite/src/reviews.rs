@@ -4,7 +4,7 @@ use atelier_core::fold::{MetaRows, ReviewPage};
 use atelier_core::input::{NewReview, PageRequest, ReviewSort, now_ms};
 use atelier_core::records::{Review, ReviewMeta};
 use atelier_core::{CharacteristicId, ProductId, ReviewId, StoreError};
-use rusqlite::{Connection, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::db_error;
 use crate::read::fold;
@@ -55,47 +55,41 @@ pub(crate) fn list(
     fold::<ReviewPage>(stmt.query(params![product.get(), page.count(), page.offset()]).map_err(db_error)?)
 }
 
-/// Meta in one statement: the summary row (primary key), the product's characteristics
-/// (`characteristics_product`) and their totals (primary key). No row at all means no such
-/// product.
+/// Meta in one statement: the product's one meta row (primary key) and its characteristics,
+/// unnested from the row's JSON array of `[id, name, rating_sum, rating_count]` (migration V7).
+/// No row at all means no such product.
 pub(crate) const META: &str = "SELECT m.rating_1 AS rating_1, m.rating_2 AS rating_2, m.rating_3 AS rating_3, \
         m.rating_4 AS rating_4, m.rating_5 AS rating_5, m.recommended_false AS recommended_false, \
-        m.recommended_true AS recommended_true, c.id AS characteristic_id, c.name AS characteristic_name, \
-        cm.rating_sum AS rating_sum, cm.rating_count AS rating_count \
-    FROM products p \
-    LEFT JOIN review_meta m ON m.product_id = p.id \
-    LEFT JOIN characteristics c ON c.product_id = p.id \
-    LEFT JOIN characteristic_meta cm ON cm.characteristic_id = c.id \
-    WHERE p.id = ?1 \
-    ORDER BY c.id";
+        m.recommended_true AS recommended_true, c.value ->> 0 AS characteristic_id, \
+        c.value ->> 1 AS characteristic_name, c.value ->> 2 AS rating_sum, c.value ->> 3 AS rating_count \
+    FROM review_meta m \
+    LEFT JOIN json_each(m.characteristics) c ON 1 \
+    WHERE m.product_id = ?1 \
+    ORDER BY c.key";
 
 pub(crate) fn meta(conn: &Connection, product: ProductId) -> Result<ReviewMeta, StoreError> {
     let mut stmt = conn.prepare_cached(META).map_err(db_error)?;
     fold::<MetaRows>(stmt.query([product.get()]).map_err(db_error)?)
 }
 
-/// The product and its characteristics (`characteristics_product`): no row means no product.
-const OWNED_CHARACTERISTICS: &str =
-    "SELECT c.id FROM products p LEFT JOIN characteristics c ON c.product_id = p.id WHERE p.id = ?1";
+/// The product's characteristics with their totals, from its meta row (primary key): no row
+/// means no product. Written back with the review's counts by [`ADD_TO_META`].
+const META_CHARACTERISTICS: &str = "SELECT characteristics FROM review_meta WHERE product_id = ?1";
 const INSERT_REVIEW: &str = "INSERT INTO reviews \
     (product_id, rating, date_ms, summary, body, recommend, reviewer_name, reviewer_email) \
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 const INSERT_PHOTO: &str = "INSERT INTO review_photos (review_id, url) VALUES (?1, ?2)";
 const INSERT_RATING: &str =
     "INSERT INTO characteristic_reviews (characteristic_id, review_id, value) VALUES (?1, ?2, ?3)";
-const ADD_TO_CHARACTERISTIC: &str = "INSERT INTO characteristic_meta (characteristic_id, rating_sum, rating_count) \
-    VALUES (?1, ?2, 1) \
-    ON CONFLICT (characteristic_id) DO UPDATE SET \
-        rating_sum = rating_sum + excluded.rating_sum, rating_count = rating_count + 1";
-const ADD_TO_META: &str = "INSERT INTO review_meta (product_id, rating_1, rating_2, rating_3, \
-        rating_4, rating_5, recommended_false, recommended_true) \
-    VALUES (?1, ?2 = 1, ?2 = 2, ?2 = 3, ?2 = 4, ?2 = 5, ?3 = 0, ?3 = 1) \
-    ON CONFLICT (product_id) DO UPDATE SET \
-        rating_1 = rating_1 + excluded.rating_1, rating_2 = rating_2 + excluded.rating_2, \
-        rating_3 = rating_3 + excluded.rating_3, rating_4 = rating_4 + excluded.rating_4, \
-        rating_5 = rating_5 + excluded.rating_5, \
-        recommended_false = recommended_false + excluded.recommended_false, \
-        recommended_true = recommended_true + excluded.recommended_true";
+const ADD_TO_META: &str = "UPDATE review_meta SET \
+        rating_1 = rating_1 + (?2 = 1), rating_2 = rating_2 + (?2 = 2), rating_3 = rating_3 + (?2 = 3), \
+        rating_4 = rating_4 + (?2 = 4), rating_5 = rating_5 + (?2 = 5), \
+        recommended_false = recommended_false + (?3 = 0), recommended_true = recommended_true + (?3 = 1), \
+        characteristics = ?4 \
+    WHERE product_id = ?1";
+
+/// A meta row's characteristics: `[id, name, rating_sum, rating_count]`, ids ascending.
+type Characteristics = Vec<(i64, String, i64, i64)>;
 
 /// Writes a review, its photos, its characteristic ratings and the product's summary in one
 /// transaction; any failure rolls all of it back.
@@ -103,17 +97,18 @@ pub(crate) fn add(conn: &mut Connection, review: &NewReview) -> Result<ReviewId,
     // IMMEDIATE: the write lock is taken first, waiting (up to the busy timeout) for another
     // process that holds it; a deferred transaction that read first would fail at once instead.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db_error)?;
-    let owned = {
-        let mut stmt = tx.prepare_cached(OWNED_CHARACTERISTICS).map_err(db_error)?;
-        let ids = stmt
-            .query_map([review.product_id.get()], |row| row.get::<_, Option<i64>>(0))
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+    let mut characteristics: Characteristics = {
+        let json: Option<String> = tx
+            .prepare_cached(META_CHARACTERISTICS)
+            .and_then(|mut stmt| stmt.query_row([review.product_id.get()], |row| row.get(0)).optional())
             .map_err(db_error)?;
-        if ids.is_empty() {
-            return Err(StoreError::NotFound("product"));
-        }
-        ids.into_iter().flatten().map(CharacteristicId::new_unchecked).collect::<Vec<_>>()
+        let json = json.ok_or(StoreError::NotFound("product"))?;
+        serde_json::from_str(&json).map_err(|e| {
+            StoreError::Internal(format!("failed to decode a meta row's characteristics: {e}"))
+        })?
     };
+    let owned: Vec<CharacteristicId> =
+        characteristics.iter().map(|&(id, ..)| CharacteristicId::new_unchecked(id)).collect();
     review.check_characteristics(&owned)?;
 
     let rating = review.rating.get();
@@ -138,13 +133,22 @@ pub(crate) fn add(conn: &mut Connection, review: &NewReview) -> Result<ReviewId,
             photo.execute(params![id, url.as_str()]).map_err(db_error)?;
         }
         let mut score = tx.prepare_cached(INSERT_RATING).map_err(db_error)?;
-        let mut total = tx.prepare_cached(ADD_TO_CHARACTERISTIC).map_err(db_error)?;
         for (characteristic, value) in &review.characteristics {
             score.execute(params![characteristic.get(), id, value.get()]).map_err(db_error)?;
-            total.execute(params![characteristic.get(), value.get()]).map_err(db_error)?;
+            // Checked above: every rated characteristic is the product's.
+            if let Some(total) = characteristics.iter_mut().find(|(owned, ..)| *owned == characteristic.get())
+            {
+                total.2 += i64::from(value.get());
+                total.3 += 1;
+            }
         }
+        let characteristics = serde_json::to_string(&characteristics).map_err(|e| {
+            StoreError::Internal(format!("failed to encode a meta row's characteristics: {e}"))
+        })?;
         tx.prepare_cached(ADD_TO_META)
-            .and_then(|mut stmt| stmt.execute(params![review.product_id.get(), rating, review.recommend]))
+            .and_then(|mut stmt| {
+                stmt.execute(params![review.product_id.get(), rating, review.recommend, characteristics])
+            })
             .map_err(db_error)?;
     }
     tx.commit().map_err(db_error)?;
