@@ -59,9 +59,6 @@ pub const REVIEW_META_COLUMNS: [&str; 8] = [
 /// One product's meta counts: ratings 1 to 5, then not recommended and recommended.
 pub type ReviewCounts = [u64; 7];
 
-/// One characteristic's rating sum and count.
-pub type CharacteristicCounts = [u64; 2];
-
 /// The meta of everything loaded so far: the counts, and the products and characteristics the
 /// meta rows list. Each characteristic is kept as `(product, id, name)` with its name kept once
 /// per distinct name (a catalogue has a handful: Fit, Length, ...), so 3.3 million
