@@ -3,7 +3,7 @@
 # ceiling) and then each GET's on a hot set of 10 products with the response cache on, so every
 # share is against a ceiling measured minutes before it, not once at the start of a long run.
 # Last (bench/medians.py), each GET's median rate over the rounds against the ceiling's median,
-# and each round's share. One store per run:
+# each round's share and their median. One store per run:
 #   BIN=target/release/atelier STORE=sqlite:///work/data/bench_import.db PRODUCTS=1000000 \
 #     QUESTIONS=3528273 [ROUNDS=3] bench/hot_share.sh
 set -eu

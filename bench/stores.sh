@@ -4,7 +4,7 @@
 # SQLite, endpoint by endpoint, ROUNDS times, so a noisy machine moves both alike. Both stores are
 # read into memory first (bench/prewarm.sh: on PostgreSQL the four GETs' tables and indexes).
 # Last (bench/medians.py), each GET's median rate over the rounds, SQLite's over PostgreSQL's,
-# and each round's ratio.
+# each round's ratio and their median.
 #   BIN=target/release/atelier PG=postgres://postgres@127.0.0.1:5440/bench_import \
 #     SQLITE=sqlite:///work/data/bench_import.db PRODUCTS=1000000 QUESTIONS=3528273 [ROUNDS=2] \
 #     bench/stores.sh

@@ -284,20 +284,11 @@ fn insert_batch(conn: &Connection, batch: &Batch) -> Result<(), StoreError> {
 /// characteristics as one JSON array of `[id, name, rating_sum, rating_count]`, ids ascending.
 fn insert_meta(conn: &Connection, summaries: &mut Summaries) -> Result<(), StoreError> {
     let columns: Vec<&str> = REVIEW_META_COLUMNS.iter().copied().chain(["characteristics"]).collect();
-    let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
-    let sql = format!(
-        "INSERT INTO {}{STAGED} ({}) VALUES ({})",
-        SUMMARY_TABLES[0],
-        columns.join(", "),
-        placeholders.join(", ")
-    );
-    let mut stmt = conn.prepare(&sql).map_err(db_error)?;
+    let mut stmt = conn.prepare(&insert_sql(SUMMARY_TABLES[0], &columns, 1)).map_err(db_error)?;
     for row in summaries.meta_rows() {
-        let listed: Vec<(i64, &str, u64, u64)> =
-            row.characteristics.iter().map(|c| (c.id, c.name, c.sum, c.count)).collect();
-        let json = serde_json::to_string(&listed).map_err(|e| {
-            StoreError::Internal(format!("failed to encode a meta row's characteristics: {e}"))
-        })?;
+        let listed: Vec<(i64, &str, i64, i64)> =
+            row.characteristics.iter().map(|c| (c.id, c.name, c.sum as i64, c.count as i64)).collect();
+        let json = crate::reviews::characteristics_json(&listed)?;
         let counts = row.counts.map(|count| count as i64);
         stmt.execute(rusqlite::params_from_iter(
             std::iter::once(&row.product as &dyn ToSql)

@@ -91,6 +91,17 @@ const ADD_TO_META: &str = "UPDATE review_meta SET \
 /// A meta row's characteristics: `[id, name, rating_sum, rating_count]`, ids ascending.
 type Characteristics = Vec<(i64, String, i64, i64)>;
 
+/// A meta row's `characteristics` column: the JSON array of `[id, name, rating_sum,
+/// rating_count]` that [`META`] unnests, as the review write and the bulk load both write it.
+pub(crate) fn characteristics_json<S: AsRef<str>>(
+    listed: &[(i64, S, i64, i64)],
+) -> Result<String, StoreError> {
+    let listed: Vec<(i64, &str, i64, i64)> =
+        listed.iter().map(|(id, name, sum, count)| (*id, name.as_ref(), *sum, *count)).collect();
+    serde_json::to_string(&listed)
+        .map_err(|e| StoreError::Internal(format!("failed to encode a meta row's characteristics: {e}")))
+}
+
 /// Writes a review, its photos, its characteristic ratings and the product's summary in one
 /// transaction; any failure rolls all of it back.
 pub(crate) fn add(conn: &mut Connection, review: &NewReview) -> Result<ReviewId, StoreError> {
@@ -142,9 +153,7 @@ pub(crate) fn add(conn: &mut Connection, review: &NewReview) -> Result<ReviewId,
                 total.3 += 1;
             }
         }
-        let characteristics = serde_json::to_string(&characteristics).map_err(|e| {
-            StoreError::Internal(format!("failed to encode a meta row's characteristics: {e}"))
-        })?;
+        let characteristics = characteristics_json(&characteristics)?;
         tx.prepare_cached(ADD_TO_META)
             .and_then(|mut stmt| {
                 stmt.execute(params![review.product_id.get(), rating, review.recommend, characteristics])
