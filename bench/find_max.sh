@@ -17,11 +17,21 @@ highest_fields() {
     | python3 -c 'import json,sys; s=json.load(sys.stdin); b=max([x for x in s["steps"] if x["failed_because"] is None], key=lambda x: x["run"]["target_rate"], default=None); print("%.0f %.2f %.2f %.2f" % ((b["run"]["target_rate"], b["run"]["latency"]["p50_ms"], b["run"]["latency"]["p99_ms"], b["run"]["client_cores"]) if b else (0,0,0,0)))'
 }
 # `one_run LABEL URL ARGS...`: one fixed-rate run of the tester ($BIN bench ARGS), as one line:
-# "LABEL: achieved R/s, failed F, p50 X ms, p99 Y ms, p99.9 Z ms, max M ms".
+# "LABEL: achieved R/s, failed F, p50 X ms, p99 Y ms, p99.9 Z ms, max M ms; machine busy B %,
+# steal S % (worst second W %); seconds with p99 over 10 ms: N of T (their steal: ...)", the
+# last part telling a slow server from a machine whose host took its cores.
 one_run() {
   local label=$1 url=$2; shift 2
-  "$BIN" bench --url "$url" --json "$@" 2>> /tmp/find_max.err \
-    | python3 -c 'import json,sys; r=json.load(sys.stdin); l=r["latency"]; print("%s: achieved %.0f/s, failed %d, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms" % (sys.argv[1], r["achieved_rate"], r["failed"], l["p50_ms"], l["p99_ms"], l["p999_ms"], l["max_ms"]))' "$label"
+  "$BIN" bench --url "$url" --json "$@" 2>> /tmp/find_max.err | python3 -c '
+import json, sys
+r = json.load(sys.stdin); l = r["latency"]; h = r.get("host") or {"busy": 0, "steal": 0}
+seconds = [s for s in r["seconds"] if s["completed"] > 0]
+steal = [100 * (s.get("host") or {"steal": 0})["steal"] for s in seconds]
+slow = [(s["second"], 100 * (s.get("host") or {"steal": 0})["steal"]) for s in seconds if s["latency"]["p99_ms"] > 10]
+print("%s: achieved %.0f/s, failed %d, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms; machine busy %.0f %%, steal %.1f %% (worst second %.0f %%); seconds with p99 over 10 ms: %d of %d%s" % (
+    sys.argv[1], r["achieved_rate"], r["failed"], l["p50_ms"], l["p99_ms"], l["p999_ms"], l["max_ms"],
+    100 * h["busy"], 100 * h["steal"], max(steal, default=0), len(slow), len(seconds),
+    " (second: steal %%) " + ", ".join("%d: %.0f" % x for x in slow) if slow else ""))' "$label"
 }
 ids_for() {
   if [ "$1" = answers ]; then echo "--ids 1-$3"; else echo "--ids 1-$2"; fi

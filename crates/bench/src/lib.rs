@@ -7,6 +7,7 @@
 //! the highest one that meets a p99 objective; `report` prints a table, JSON or an HTML file.
 
 mod client;
+mod host;
 mod load;
 mod record;
 mod report;
@@ -14,6 +15,7 @@ mod scenario;
 mod search;
 
 pub use client::{Failure, Target};
+pub use host::HostCpu;
 pub use load::{Plan, Progress, Run, run};
 pub use record::{EndpointSummary, Latency, SecondSummary};
 pub use report::{html, run_table, search_table};

@@ -20,6 +20,7 @@ use rand_xoshiro::rand_core::SeedableRng;
 use serde::Serialize;
 
 use crate::client::{Connection, Failure, Target};
+use crate::host::{CpuTimes, HostCpu};
 use crate::record::{EndpointSummary, Latency, Recorder, SecondSummary};
 use crate::scenario::{Endpoint, Op, Scenario};
 
@@ -93,6 +94,9 @@ pub struct Run {
     pub seconds: Vec<SecondSummary>,
     /// The tester's own CPU time over the run, in cores (1.0 = one core busy throughout).
     pub client_cores: f64,
+    /// The machine's CPU over the run, every process's: how busy, and how much the host took
+    /// (none where it could not be read).
+    pub host: Option<HostCpu>,
 }
 
 impl Run {
@@ -128,6 +132,7 @@ impl Timetable {
 /// Runs the plan to its end, calling `progress` once a second.
 pub async fn run(plan: &Plan, progress: impl Fn(&Progress) + Send + 'static) -> Run {
     let cpu_before = cpu_time();
+    let host_before = CpuTimes::now();
     let connections = plan.connections.max(1);
     let mut opened = Vec::with_capacity(connections);
     for _ in 0..connections {
@@ -181,6 +186,7 @@ pub async fn run(plan: &Plan, progress: impl Fn(&Progress) + Send + 'static) -> 
         endpoints,
         seconds,
         client_cores: (cpu_time() - cpu_before).as_secs_f64() / elapsed.as_secs_f64(),
+        host: CpuTimes::now().zip(host_before).map(|(after, before)| after.since(before)),
     }
 }
 
@@ -254,10 +260,16 @@ async fn report_progress(
 ) {
     let mut tick =
         tokio::time::interval_at((timetable.start + Duration::from_secs(1)).into(), Duration::from_secs(1));
+    let mut host = CpuTimes::now();
     while !done.load(Ordering::Relaxed) {
         tick.tick().await;
         let now = Instant::now();
         let elapsed = now - timetable.start;
+        let host_now = CpuTimes::now();
+        if let (Some(before), Some(after)) = (host, host_now) {
+            recorder.record_host((elapsed.as_secs() as usize).saturating_sub(1), after.since(before));
+        }
+        host = host_now;
         let claimed = timetable.next.load(Ordering::Relaxed).min(timetable.slots);
         progress(&Progress {
             elapsed,

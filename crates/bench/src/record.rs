@@ -13,6 +13,7 @@ use hdrhistogram::Histogram;
 use serde::Serialize;
 
 use crate::client::Failure;
+use crate::host::HostCpu;
 use crate::scenario::Endpoint;
 
 /// The largest latency a histogram holds exactly, in microseconds (longer ones saturate).
@@ -79,6 +80,8 @@ pub struct SecondSummary {
     pub failed: u64,
     /// Their latencies.
     pub latency: Latency,
+    /// The machine's CPU in this second (none where it could not be read).
+    pub host: Option<HostCpu>,
 }
 
 struct Tally {
@@ -114,6 +117,7 @@ pub(crate) struct Recorder {
     start: Instant,
     endpoints: Vec<(Endpoint, Mutex<Tally>)>,
     seconds: Vec<Mutex<Tally>>,
+    host_seconds: Mutex<Vec<Option<HostCpu>>>,
     pub(crate) completed: AtomicU64,
     pub(crate) failed: AtomicU64,
 }
@@ -132,6 +136,7 @@ impl Recorder {
             endpoints: endpoints.into_iter().map(|e| (e, Mutex::new(Tally::new(3)))).collect(),
             // Two figures are plenty for a chart and keep a long run's seconds small.
             seconds: (0..seconds).map(|_| Mutex::new(Tally::new(2))).collect(),
+            host_seconds: Mutex::new(vec![None; seconds]),
             completed: AtomicU64::new(0),
             failed: AtomicU64::new(0),
         }
@@ -152,6 +157,14 @@ impl Recorder {
         }
         if outcome.is_err() {
             self.failed.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The machine's CPU over second `second`.
+    pub(crate) fn record_host(&self, second: usize, host: HostCpu) {
+        let mut seconds = self.host_seconds.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(slot) = seconds.get_mut(second) {
+            *slot = Some(host);
         }
     }
 
@@ -183,6 +196,7 @@ impl Recorder {
                 }
             })
             .collect();
+        let host = self.host_seconds.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let seconds = self
             .seconds
             .iter()
@@ -195,6 +209,7 @@ impl Recorder {
                     completed: tally.latency.len(),
                     failed: tally.failures.values().sum(),
                     latency: Latency::of(&tally.latency),
+                    host: host.get(second).copied().flatten(),
                 }
             })
             .collect();

@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use crate::host::HostCpu;
 use crate::load::Run;
 use crate::record::Latency;
 use crate::search::Search;
@@ -22,6 +23,16 @@ pub fn run_table(run: &Run) -> String {
         run.failed,
         run.client_cores
     );
+    if let Some(host) = run.host {
+        let worst = run.seconds.iter().filter_map(|s| s.host).map(|h| h.steal).fold(0.0, f64::max);
+        let _ = writeln!(
+            out,
+            "machine: busy {:.0} % of its cores, taken by its host (steal) {:.1} % (in the worst second {:.0} %)",
+            host.busy * 100.0,
+            host.steal * 100.0,
+            worst * 100.0
+        );
+    }
     let _ = writeln!(
         out,
         "{:<10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}  failures",
@@ -49,16 +60,21 @@ pub fn run_table(run: &Run) -> String {
 /// The terminal table of a search: one row per step, then the answer.
 pub fn search_table(search: &Search) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{:>10} {:>11} {:>9} {:>9}  result", "rate/s", "achieved/s", "p50 ms", "p99 ms");
+    let _ = writeln!(
+        out,
+        "{:>10} {:>11} {:>9} {:>9} {:>8}  result",
+        "rate/s", "achieved/s", "p50 ms", "p99 ms", "steal %"
+    );
     for step in &search.steps {
         let run = &step.run;
         let _ = writeln!(
             out,
-            "{:>10.0} {:>11.1} {:>9.2} {:>9.2}  {}",
+            "{:>10.0} {:>11.1} {:>9.2} {:>9.2} {:>8}  {}",
             run.target_rate,
             run.achieved_rate,
             run.latency.p50_ms,
             run.latency.p99_ms,
+            steal_percent(run),
             step.failed_because.as_deref().unwrap_or("pass")
         );
     }
@@ -91,15 +107,16 @@ pub fn html(title: &str, run: &Run, search: Option<&Search>) -> String {
         title = escape(title)
     );
     if let Some(search) = search {
-        out.push_str("<h2>Find the highest sustained rate</h2><table><tr><th>rate/s<th>achieved/s<th>p50 ms<th>p99 ms<th>result");
+        out.push_str("<h2>Find the highest sustained rate</h2><table><tr><th>rate/s<th>achieved/s<th>p50 ms<th>p99 ms<th>steal %<th>result");
         for step in &search.steps {
             let _ = write!(
                 out,
-                "<tr><td>{:.0}<td>{:.1}<td>{:.2}<td>{:.2}<td>{}",
+                "<tr><td>{:.0}<td>{:.1}<td>{:.2}<td>{:.2}<td>{}<td>{}",
                 step.run.target_rate,
                 step.run.achieved_rate,
                 step.run.latency.p50_ms,
                 step.run.latency.p99_ms,
+                steal_percent(&step.run),
                 escape(step.failed_because.as_deref().unwrap_or("pass"))
             );
         }
@@ -157,8 +174,26 @@ pub fn html(title: &str, run: &Run, search: Option<&Search>) -> String {
         ],
         false,
     ));
+    let machine = |pick: fn(&HostCpu) -> f64| -> Vec<(f64, f64)> {
+        run.seconds.iter().filter_map(|s| s.host.map(|h| (f64::from(s.second), pick(&h) * 100.0))).collect()
+    };
+    out.push_str(&chart(
+        "The machine over time (every process)",
+        "second",
+        "share of its cores, %",
+        &[
+            Series::new("busy", "#2e86c1", machine(|h| h.busy)),
+            Series::new("steal", "#c0392b", machine(|h| h.steal)),
+        ],
+        false,
+    ));
     out.push_str("</html>\n");
     out
+}
+
+/// The share of the machine's time its host took during a run, or `-` where it was not read.
+fn steal_percent(run: &Run) -> String {
+    run.host.map_or("-".to_owned(), |host| format!("{:.1}", host.steal * 100.0))
 }
 
 struct Series {

@@ -216,11 +216,42 @@ async fn the_html_report_is_self_contained_with_its_charts() {
     let page = html("health <at> 100/s", &result, None);
 
     assert!(page.starts_with("<!doctype html>"));
-    assert_eq!(page.matches("<svg").count(), 2, "latency and throughput charts");
+    assert_eq!(page.matches("<svg").count(), 3, "latency, throughput and the machine's charts");
     assert!(page.contains("health &lt;at&gt; 100/s"));
     for fetches in ["<script", "src=", "href=", "@import", "url("] {
         assert!(!page.contains(fetches), "the report would fetch something: {fetches}");
     }
+}
+
+#[tokio::test]
+async fn the_machine_busy_with_another_process_shows_in_the_run_and_in_its_seconds() {
+    // Arrange: a thread that keeps one core busy for the whole run, as a neighbour would.
+    let target = serve(Router::new().route("/health", get(|| async { "ok" }))).await;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let spinner = std::thread::spawn({
+        let stop = stop.clone();
+        move || {
+            while !stop.load(Ordering::Relaxed) {
+                std::hint::black_box(0u64);
+            }
+        }
+    });
+
+    // Act
+    let result = run(&plan(target, "health", 50.0, Duration::from_millis(2500), 2), |_| {}).await;
+    stop.store(true, Ordering::Relaxed);
+    spinner.join().unwrap();
+
+    // Assert: at least most of one core of all the machine's was busy, over the run and in each
+    // whole second; the tester itself used far less.
+    let host = result.host.expect("Linux has /proc/stat");
+    assert!(host.busy >= 0.8 / cores, "{host:?}");
+    assert!((0.0..=1.0).contains(&host.steal), "{host:?}");
+    let seconds: Vec<_> =
+        result.seconds.iter().take(2).map(|s| s.host.expect("the first two seconds are read")).collect();
+    assert!(seconds.iter().all(|h| h.busy >= 0.8 / cores), "{seconds:?}");
+    assert!(atelier_bench::run_table(&result).contains("steal"), "{}", atelier_bench::run_table(&result));
 }
 
 #[tokio::test]
