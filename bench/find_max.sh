@@ -31,7 +31,7 @@ slow = [(s["second"], 100 * (s.get("host") or {"steal": 0})["steal"]) for s in s
 print("%s: achieved %.0f/s, failed %d, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms; machine busy %.0f %%, steal %.1f %% (worst second %.0f %%); seconds with p99 over 10 ms: %d of %d%s" % (
     sys.argv[1], r["achieved_rate"], r["failed"], l["p50_ms"], l["p99_ms"], l["p999_ms"], l["max_ms"],
     100 * h["busy"], 100 * h["steal"], max(steal, default=0), len(slow), len(seconds),
-    " (second: steal %%) " + ", ".join("%d: %.0f" % x for x in slow) if slow else ""))' "$label"
+    " (second: steal %) " + ", ".join("%d: %.0f" % x for x in slow) if slow else ""))' "$label"
 }
 ids_for() {
   if [ "$1" = answers ]; then echo "--ids 1-$3"; else echo "--ids 1-$2"; fi

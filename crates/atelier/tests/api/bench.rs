@@ -80,8 +80,10 @@ async fn the_command_prints_its_figures_as_json_and_writes_an_html_report() {
         figures["endpoints"].as_array().unwrap().iter().map(|e| e["endpoint"].as_str().unwrap()).collect();
     assert_eq!(endpoints, ["meta", "questions"]);
     assert!(figures["latency"]["p99_ms"].as_f64().unwrap() > 0.0);
+    let steal = figures["host"]["steal"].as_f64().expect("the machine's CPU is in the JSON");
+    assert!((0.0..=1.0).contains(&steal), "steal is a share: {steal}");
     let page = std::fs::read_to_string(&report).unwrap();
-    assert_eq!(page.matches("<svg").count(), 2);
+    assert_eq!(page.matches("<svg").count(), 3, "latency, throughput and the machine over time");
 }
 
 #[test]
