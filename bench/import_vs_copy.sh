@@ -40,6 +40,7 @@ echo "psql \\copy, $(ls "$DATA"/*.csv | wc -l) files, unindexed: $copy s"
 fresh bench_import
 pg=$(seconds "$BIN" import --database-url "$PG/bench_import" --dir "$DATA" --replace --rejects /tmp/rejects_pg.csv)
 echo "atelier import, PostgreSQL: $pg s ($(echo "scale=2; $pg / $copy" | bc)x the copy)"
+cp /tmp/import_vs_copy.out /tmp/import_vs_copy_pg.out
 grep -E "phase|total" /tmp/import_vs_copy.out || true
 
 rm -f "$SQLITE" "$SQLITE-wal" "$SQLITE-shm"

@@ -11,6 +11,8 @@
 # One store per run:
 #   BIN=target/release/atelier STORE=postgres://postgres@127.0.0.1:5432/bench_import \
 #     PRODUCTS=1000000 QUESTIONS=3528273 bench/reads.sh
+# STEP (default 3s) is each search step's length; ENDPOINTS (default all four GETs) and SETS
+# (default "random hot") narrow a run, e.g. STEP=10s ENDPOINTS="questions answers" SETS=random.
 set -eu
 STEP=${STEP:-3s}
 PORT=${PORT:-3950}
@@ -20,7 +22,7 @@ url=http://127.0.0.1:$PORT
 # Every GET, labelled $1, the rest of the arguments passed to the search.
 each_get() {
   local label=$1; shift
-  for endpoint in meta reviews questions answers; do
+  for endpoint in ${ENDPOINTS:-meta reviews questions answers}; do
     read rate p50 p99 cores <<< "$(highest_fields $url --scenario $endpoint $(ids_for $endpoint $PRODUCTS $QUESTIONS) "$@")"
     echo "$label: $endpoint $rate/s = $(echo "scale=1; 100 * $rate / $ceiling" | bc) % of the ceiling (p50 $p50 ms, p99 $p99 ms)"
     [ "$rate" -gt 0 ] || continue
@@ -36,8 +38,11 @@ STORE=$STORE GETS=reads "$(dirname "$0")/prewarm.sh"
 serve "$STORE" 0 /tmp/reads_serve.log
 read ceiling p50 p99 cores <<< "$(highest_fields $url --scenario health)"
 echo "ceiling: GET /health $ceiling/s (p50 $p50 ms, p99 $p99 ms, tester $cores cores)"
-each_get "random ids, cache off"
 stop
-serve "$STORE" 268435456 /tmp/reads_serve.log
-START=5000 each_get "hot set of 10, cache on" --hot 10
-stop
+for set in ${SETS:-random hot}; do
+  case $set in
+    random) serve "$STORE" 0 /tmp/reads_serve.log; each_get "random ids, cache off" ;;
+    hot) serve "$STORE" 268435456 /tmp/reads_serve.log; START=5000 each_get "hot set of 10, cache on" --hot 10 ;;
+  esac
+  stop
+done
