@@ -155,7 +155,14 @@ pub(crate) async fn statement<T>(
 ) -> Result<T, atelier_core::StoreError> {
     let started = Instant::now();
     let result = call.await;
-    let outcome = if result.is_ok() { "ok" } else { "error" };
+    // The store answering "no such row" or "that contradicts the stored data" is the client's
+    // 404 or 400, not a failing store: only the rest counts as an error an operator acts on.
+    let outcome = match &result {
+        Ok(_) => "ok",
+        Err(atelier_core::StoreError::NotFound(_)) => "not_found",
+        Err(atelier_core::StoreError::Invalid(_)) => "invalid",
+        Err(_) => "error",
+    };
     histogram!("atelier_store_statement_duration_seconds", "statement" => name, "outcome" => outcome)
         .record(started.elapsed().as_secs_f64());
     result

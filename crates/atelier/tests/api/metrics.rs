@@ -64,7 +64,8 @@ for_each_store! {
             sample(&text, "atelier_store_statement_duration_seconds_count", &[("statement", "review_meta"), ("outcome", outcome)])
         };
         assert_eq!(statements("ok"), Some(1.0));
-        assert_eq!(statements("error"), Some(1.0), "the unknown product");
+        assert_eq!(statements("not_found"), Some(1.0), "the unknown product is the client's 404");
+        assert_eq!(statements("error"), None, "no store call failed");
         let pool = if test.kind == "sqlite" { "readers" } else { "primary" };
         assert!(sample(&text, "atelier_pool_connections_max", &[("pool", pool)]).is_some_and(|max| max >= 1.0), "{text}");
         assert_eq!(sample(&text, "atelier_pool_connections_in_use", &[("pool", pool)]), Some(0.0));
@@ -102,6 +103,22 @@ async fn an_instance_whose_store_does_not_answer_is_alive_but_not_ready() {
         assert_eq!(status, 503, "{failure:?}");
         assert!(body["error"].is_string(), "{body}");
     }
+}
+
+#[tokio::test]
+async fn a_store_that_fails_is_an_error_outcome_and_a_missing_row_is_not() {
+    let app = TestApp::spawn(Arc::new(FailingStore(Failure::Unavailable))).await;
+    assert_eq!(app.get("/reviews/meta?product_id=1").await.0, 503);
+    let text = scrape(&app).await;
+    let statements = |outcome| {
+        sample(
+            &text,
+            "atelier_store_statement_duration_seconds_count",
+            &[("statement", "review_meta"), ("outcome", outcome)],
+        )
+    };
+    assert_eq!(statements("error"), Some(1.0), "{text}");
+    assert_eq!(statements("not_found"), None);
 }
 
 #[tokio::test]
