@@ -19,6 +19,15 @@ pub fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
     })
 }
 
+/// How many meta statements the store ran with `outcome`, from the text format.
+fn meta_statements(text: &str, outcome: &str) -> Option<f64> {
+    sample(
+        text,
+        "atelier_store_statement_duration_seconds_count",
+        &[("statement", "review_meta"), ("outcome", outcome)],
+    )
+}
+
 /// The status of a GET of a plain-text route.
 async fn status(app: &TestApp, path: &str) -> u16 {
     app.client.get(app.url(path)).send().await.unwrap().status().as_u16()
@@ -60,12 +69,9 @@ for_each_store! {
         let lookups = |result| sample(&text, "atelier_cache_lookups_total", &[("tier", "memory"), ("result", result)]);
         assert_eq!(lookups("hit"), Some(2.0));
         assert_eq!(lookups("miss"), Some(3.0));
-        let statements = |outcome| {
-            sample(&text, "atelier_store_statement_duration_seconds_count", &[("statement", "review_meta"), ("outcome", outcome)])
-        };
-        assert_eq!(statements("ok"), Some(1.0));
-        assert_eq!(statements("not_found"), Some(1.0), "the unknown product is the client's 404");
-        assert_eq!(statements("error"), None, "no store call failed");
+        assert_eq!(meta_statements(&text, "ok"), Some(1.0));
+        assert_eq!(meta_statements(&text, "not_found"), Some(1.0), "the unknown product is the client's 404");
+        assert_eq!(meta_statements(&text, "error"), None, "no store call failed");
         let pool = if test.kind == "sqlite" { "readers" } else { "primary" };
         assert!(sample(&text, "atelier_pool_connections_max", &[("pool", pool)]).is_some_and(|max| max >= 1.0), "{text}");
         assert_eq!(sample(&text, "atelier_pool_connections_in_use", &[("pool", pool)]), Some(0.0));
@@ -110,15 +116,8 @@ async fn a_store_that_fails_is_an_error_outcome_and_a_missing_row_is_not() {
     let app = TestApp::spawn(Arc::new(FailingStore(Failure::Unavailable))).await;
     assert_eq!(app.get("/reviews/meta?product_id=1").await.0, 503);
     let text = scrape(&app).await;
-    let statements = |outcome| {
-        sample(
-            &text,
-            "atelier_store_statement_duration_seconds_count",
-            &[("statement", "review_meta"), ("outcome", outcome)],
-        )
-    };
-    assert_eq!(statements("error"), Some(1.0), "{text}");
-    assert_eq!(statements("not_found"), None);
+    assert_eq!(meta_statements(&text, "error"), Some(1.0), "{text}");
+    assert_eq!(meta_statements(&text, "not_found"), None);
 }
 
 #[tokio::test]
