@@ -30,8 +30,8 @@ each_get() {
       one_run "  held at 70 % for ${HOLD:-20s}, hold $hold" $url --scenario $endpoint \
         $(ids_for $endpoint $PRODUCTS $QUESTIONS) "$@" --rate $((rate * 7 / 10)) --duration "${HOLD:-20s}" --seed $((6 + hold))
     done | tee /tmp/reads_holds.txt
-    sed -n 's/.*, p99 \([0-9.]*\) ms,.*/\1/p' /tmp/reads_holds.txt | sort -g \
-      | awk '{v[NR] = $1} END {printf "  median p99 of the %d holds: %.2f ms\n", NR, NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+    python3 -c 'import re, statistics, sys; p99 = [float(x) for x in re.findall(r", p99 ([\d.]+) ms,", open(sys.argv[1]).read())]
+print("  median p99 of the %d holds: %.2f ms" % (len(p99), statistics.median(p99)))' /tmp/reads_holds.txt
   done
 }
 STORE=$STORE GETS=reads "$(dirname "$0")/prewarm.sh"
