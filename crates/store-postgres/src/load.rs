@@ -19,7 +19,7 @@
 //! the next one).
 
 use std::collections::HashMap;
-use std::pin::pin;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -27,13 +27,13 @@ use atelier_core::StoreError;
 use atelier_core::load::{BulkLoader, Phase, timed};
 use atelier_core::summary::{REVIEW_META_COLUMNS, Summaries};
 use atelier_core::tables::{Batch, Rows, Storage, Table, Value};
-use bytes::BytesMut;
+use bytes::{BufMut, Bytes, BytesMut};
 use deadpool_postgres::{ClientWrapper, Object, Pool};
-use futures_util::TryFutureExt;
+use futures_util::{SinkExt, TryFutureExt};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
-use tokio_postgres::binary_copy::BinaryCopyInWriter;
-use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+use tokio_postgres::CopyInSink;
+use tokio_postgres::types::{IsNull, ToSql, Type};
 
 use crate::{db_error, pool_error};
 
@@ -54,9 +54,16 @@ const STAGED: &str = "__load";
 /// Batches waiting for one table's COPY: enough to keep it busy while the reader parses.
 const QUEUED_BATCHES: usize = 4;
 
-/// Settings of a staging connection: index builds sort in memory up to this much (several run
-/// at once); a serving deadline does not apply, since index builds rightly take minutes.
-const LOADING_SETTINGS: &str = "SET maintenance_work_mem = '256MB'; SET statement_timeout = 0";
+/// Settings of a staging connection. An index build sorts in memory up to 1 GB, and on the
+/// connection's own backend alone: with a smaller sort, or with parallel workers (each of which
+/// writes its sorted share to temporary files for the leader to merge), the 1-million-product
+/// import wrote 2.1 GB of temporary files and took 78-92 s here against 71-76 s
+/// (BENCHMARKS.md). The tables already build side by side, one backend each, which keeps the
+/// cores busy without workers; the memory is taken only while a big table sorts (the server's
+/// memory in use rose 1.2 GB at most). A serving deadline does not apply, since index builds
+/// rightly take minutes.
+const LOADING_SETTINGS: &str =
+    "SET maintenance_work_mem = '1GB'; SET max_parallel_maintenance_workers = 0; SET statement_timeout = 0";
 
 /// Each primary key and index of the current schema's tables, as the statement that builds it on
 /// the staged table under a staged name, and the statement of the swap that gives it its name.
@@ -167,10 +174,14 @@ impl Fill {
     async fn write(self, client: &tokio_postgres::Client, staged: &str) -> Result<(), StoreError> {
         match self {
             Fill::Batches(table, mut queued) => {
+                let description = table.describe();
+                let names: Vec<&str> = description.columns.iter().map(|c| c.name).collect();
+                let storage: Vec<Storage> = description.columns.iter().map(|c| c.kind.storage()).collect();
+                let mut copy = Copy::start(client, staged, &names).await?;
                 while let Some(batch) = queued.recv().await {
-                    copy_rows(client, staged, batch.tables()[table as usize]).await?;
+                    copy_rows(&mut copy, &storage, batch.tables()[table as usize]).await?;
                 }
-                Ok(())
+                copy.finish().await
             }
             Fill::ReviewMeta(mut summaries) => copy_meta(client, staged, &mut summaries).await,
             Fill::Empty => Ok(()),
@@ -401,27 +412,121 @@ fn joined(result: Result<Result<(), StoreError>, tokio::task::JoinError>) -> Res
     result.map_err(|e| StoreError::Internal(format!("a loading task failed: {e}")))?
 }
 
-/// Streams `rows` into `staged` with binary COPY, its column list and types taken from its
-/// table's description.
-async fn copy_rows(client: &tokio_postgres::Client, staged: &str, rows: &dyn Rows) -> Result<(), StoreError> {
-    let description = rows.table().describe();
-    let names: Vec<&str> = description.columns.iter().map(|c| c.name).collect();
-    let types: Vec<Type> = description.columns.iter().map(|c| pg_type(c.kind.storage())).collect();
-    let sink = client
-        .copy_in(&format!("COPY {staged} ({}) FROM STDIN (FORMAT binary, FREEZE)", names.join(", ")))
-        .await
-        .map_err(db_error)?;
-    let mut writer = pin!(BinaryCopyInWriter::new(sink, &types));
-    let (mut values, mut binds) = (Vec::with_capacity(names.len()), Vec::with_capacity(names.len()));
-    for index in 0..rows.len() {
-        rows.push_values(index, &mut values);
-        // Into a second buffer rather than through an iterator adapter: a closure held
-        // across the await makes the future's lifetimes too specific for `Send`.
-        binds.clear();
-        binds.extend(values.drain(..).map(Bind));
-        writer.as_mut().write_raw(binds.iter()).await.map_err(db_error)?;
+/// Bytes of COPY data gathered before they go to the connection: a message a megabyte rather
+/// than one every 4 kB (as `tokio_postgres`'s `BinaryCopyInWriter` sends them), each a wake-up
+/// of the connection's task.
+const COPY_CHUNK: usize = 1 << 20;
+
+/// One `COPY ... FROM STDIN` in PostgreSQL's binary format, written here: its signature, then
+/// per row the number of fields and each field as its length (-1: null) and its bytes in the
+/// column type's binary form, then -1.
+struct Copy {
+    sink: Pin<Box<CopyInSink<Bytes>>>,
+    buf: BytesMut,
+}
+
+impl Copy {
+    /// Starts copying into `table`'s `columns`, its rows written frozen (see the module's notes).
+    async fn start(
+        client: &tokio_postgres::Client,
+        table: &str,
+        columns: &[&str],
+    ) -> Result<Self, StoreError> {
+        let statement = format!("COPY {table} ({}) FROM STDIN (FORMAT binary, FREEZE)", columns.join(", "));
+        let sink = client.copy_in(&statement).await.map_err(db_error)?;
+        let mut buf = BytesMut::with_capacity(2 * COPY_CHUNK);
+        buf.put_slice(b"PGCOPY\n\xff\r\n\0");
+        buf.put_i32(0); // flags: no OIDs
+        buf.put_i32(0); // no header extension
+        Ok(Self { sink: Box::pin(sink), buf })
     }
-    writer.finish().await.map_err(db_error)?;
+
+    /// Starts a row of `fields` values.
+    fn row(&mut self, fields: usize) -> Result<(), StoreError> {
+        let fields =
+            i16::try_from(fields).map_err(|_| StoreError::Internal(format!("a row of {fields} columns")))?;
+        self.buf.put_i16(fields);
+        Ok(())
+    }
+
+    /// A row's value as its column stores it: an integer narrowed to the column's width.
+    fn value(&mut self, value: Value<'_>, storage: Storage) -> Result<(), StoreError> {
+        let narrow = || StoreError::Internal(format!("{value:?} does not fit a {storage:?} column"));
+        match (value, storage) {
+            (Value::Null, _) => self.buf.put_i32(-1),
+            (Value::Int(int), Storage::Int16) => {
+                self.buf.put_i32(2);
+                self.buf.put_i16(i16::try_from(int).map_err(|_| narrow())?);
+            }
+            (Value::Int(int), Storage::Int32) => {
+                self.buf.put_i32(4);
+                self.buf.put_i32(i32::try_from(int).map_err(|_| narrow())?);
+            }
+            (Value::Int(int), Storage::Int64) => {
+                self.buf.put_i32(8);
+                self.buf.put_i64(int);
+            }
+            (Value::Bool(flag), Storage::Bool) => {
+                self.buf.put_i32(1);
+                self.buf.put_u8(u8::from(flag));
+            }
+            (Value::Text(text), Storage::Text) => {
+                self.buf.put_i32(i32::try_from(text.len()).map_err(|_| narrow())?);
+                self.buf.put_slice(text.as_bytes());
+            }
+            _ => return Err(narrow()),
+        }
+        Ok(())
+    }
+
+    /// A value of a type no row holds (the meta rows' arrays), encoded by `tokio_postgres`.
+    fn sql(&mut self, value: &(dyn ToSql + Sync), ty: &Type) -> Result<(), StoreError> {
+        let at = self.buf.len();
+        self.buf.put_i32(0);
+        match value.to_sql_checked(ty, &mut self.buf) {
+            Ok(IsNull::No) => {
+                let length = i32::try_from(self.buf.len() - at - 4)
+                    .map_err(|_| StoreError::Internal(format!("a {ty} value over 2 GB")))?;
+                self.buf[at..at + 4].copy_from_slice(&length.to_be_bytes());
+            }
+            Ok(IsNull::Yes) => {
+                self.buf.truncate(at);
+                self.buf.put_i32(-1);
+            }
+            Err(e) => return Err(StoreError::Internal(format!("a {ty} value: {e}"))),
+        }
+        Ok(())
+    }
+
+    /// Sends what is gathered once it is a chunk.
+    async fn sent_when_full(&mut self) -> Result<(), StoreError> {
+        if self.buf.len() >= COPY_CHUNK {
+            self.sink.send(self.buf.split().freeze()).await.map_err(db_error)?;
+        }
+        Ok(())
+    }
+
+    /// Sends the rest and the end mark, and waits for the server to take the rows.
+    async fn finish(mut self) -> Result<(), StoreError> {
+        self.buf.put_i16(-1);
+        self.sink.send(self.buf.split().freeze()).await.map_err(db_error)?;
+        self.sink.as_mut().finish().await.map_err(db_error)?;
+        Ok(())
+    }
+}
+
+/// Writes `rows` into `copy`, `storage` giving each column's type.
+async fn copy_rows(copy: &mut Copy, storage: &[Storage], rows: &dyn Rows) -> Result<(), StoreError> {
+    let mut values = Vec::with_capacity(storage.len());
+    for index in 0..rows.len() {
+        values.clear();
+        rows.push_values(index, &mut values);
+        copy.row(values.len())?;
+        for (value, storage) in values.iter().zip(storage) {
+            copy.value(*value, *storage)?;
+        }
+        copy.sent_when_full().await?;
+    }
     Ok(())
 }
 
@@ -433,63 +538,23 @@ async fn copy_meta(
     summaries: &mut Summaries,
 ) -> Result<(), StoreError> {
     let columns: Vec<&str> = REVIEW_META_COLUMNS.iter().chain(&META_ARRAYS).copied().collect();
-    let sink = client
-        .copy_in(&format!("COPY {table} ({}) FROM STDIN (FORMAT binary, FREEZE)", columns.join(", ")))
-        .await
-        .map_err(db_error)?;
-    let mut types = vec![Type::INT8; REVIEW_META_COLUMNS.len()];
-    types.extend([Type::INT8_ARRAY, Type::TEXT_ARRAY, Type::INT8_ARRAY, Type::INT8_ARRAY]);
-    let mut writer = pin!(BinaryCopyInWriter::new(sink, &types));
+    let mut copy = Copy::start(client, table, &columns).await?;
     for row in summaries.meta_rows() {
         let listed = &row.characteristics;
         let ids: Vec<i64> = listed.iter().map(|c| c.id).collect();
         let names: Vec<&str> = listed.iter().map(|c| c.name).collect();
         let sums: Vec<i64> = listed.iter().map(|c| c.sum as i64).collect();
         let counts: Vec<i64> = listed.iter().map(|c| c.count as i64).collect();
-        let row_counts = row.counts.map(|count| count as i64);
-        let mut values: Vec<&(dyn ToSql + Sync)> = vec![&row.product];
-        values.extend(row_counts.iter().map(|count| count as &(dyn ToSql + Sync)));
-        values.extend([&ids as &(dyn ToSql + Sync), &names, &sums, &counts]);
-        writer.as_mut().write(&values).await.map_err(db_error)?;
-    }
-    writer.finish().await.map_err(db_error)?;
-    Ok(())
-}
-
-/// The PostgreSQL type of each storage type (as the migrations declare the columns).
-fn pg_type(storage: Storage) -> Type {
-    match storage {
-        Storage::Int16 => Type::INT2,
-        Storage::Int32 => Type::INT4,
-        Storage::Int64 => Type::INT8,
-        Storage::Bool => Type::BOOL,
-        Storage::Text => Type::TEXT,
-    }
-}
-
-/// A row's value encoded as its column's type: an integer is narrowed to the column's width.
-#[derive(Debug)]
-struct Bind<'r>(Value<'r>);
-
-impl ToSql for Bind<'_> {
-    fn to_sql(
-        &self,
-        ty: &Type,
-        out: &mut BytesMut,
-    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
-        match self.0 {
-            Value::Int(value) if *ty == Type::INT2 => i16::try_from(value)?.to_sql(ty, out),
-            Value::Int(value) if *ty == Type::INT4 => i32::try_from(value)?.to_sql(ty, out),
-            Value::Int(value) => value.to_sql(ty, out),
-            Value::Bool(value) => value.to_sql(ty, out),
-            Value::Text(value) => value.to_sql(ty, out),
-            Value::Null => Ok(IsNull::Yes),
+        copy.row(columns.len())?;
+        copy.value(Value::Int(row.product), Storage::Int64)?;
+        for count in row.counts {
+            copy.value(Value::Int(count as i64), Storage::Int64)?;
         }
+        copy.sql(&ids, &Type::INT8_ARRAY)?;
+        copy.sql(&names, &Type::TEXT_ARRAY)?;
+        copy.sql(&sums, &Type::INT8_ARRAY)?;
+        copy.sql(&counts, &Type::INT8_ARRAY)?;
+        copy.sent_when_full().await?;
     }
-
-    fn accepts(ty: &Type) -> bool {
-        [Type::INT2, Type::INT4, Type::INT8, Type::BOOL, Type::TEXT].contains(ty)
-    }
-
-    to_sql_checked!();
+    copy.finish().await
 }
