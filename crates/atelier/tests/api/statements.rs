@@ -1,6 +1,8 @@
-//! Each GET costs one statement on PostgreSQL, counted on the wire by a protocol proxy.
+//! Each GET costs one statement on PostgreSQL, counted on the wire by a protocol proxy; so does
+//! each table of a bulk load, whatever the batches it arrives in.
 
 use atelier_api::ApiConfig;
+use atelier_core::tables::Batch;
 use atelier_testkit::{Fixture, StatementCounter, TestApp, TestStore, fixture_batch};
 
 async fn statements_for(app: &TestApp, counter: &StatementCounter, path: &str) -> u64 {
@@ -64,4 +66,34 @@ async fn a_stampede_of_misses_on_one_key_reaches_the_store_once() {
     assert_eq!(counter.statements(), 1, "fifty concurrent misses on one key, one statement");
     app.get("/reviews/meta?product_id=1").await;
     assert_eq!(counter.statements(), 1, "and a later read is a hit");
+}
+
+/// Statements a bulk load of `batches` into a fresh counted store sends, from its start to its
+/// swap.
+async fn statements_to_load(batches: Vec<Batch>) -> u64 {
+    let (test, counter) = TestStore::postgres_counted().await;
+    counter.reset();
+    let mut loader = test.store.bulk_loader(false).await.unwrap();
+    for batch in batches {
+        loader.load(batch).await.unwrap();
+    }
+    loader.finish().await.unwrap();
+    counter.statements()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bulk_load_copies_each_table_once_whatever_its_batches() {
+    let whole = fixture_batch();
+    let mut first = whole.clone();
+    let mut second = Batch::default();
+    second.reviews = first.reviews.split_off(first.reviews.len() / 2);
+    second.characteristic_reviews =
+        first.characteristic_reviews.split_off(first.characteristic_reviews.len() / 2);
+    second.answers = first.answers.split_off(first.answers.len() / 2);
+    assert!(
+        !first.reviews.is_empty() && !first.characteristic_reviews.is_empty() && !first.answers.is_empty()
+    );
+    let in_one = statements_to_load(vec![whole]).await;
+    let in_two = statements_to_load(vec![first, second]).await;
+    assert_eq!(in_two, in_one, "three tables' rows in two batches: the same statements as in one");
 }
