@@ -85,11 +85,14 @@ async fn statements_to_load(batches: Vec<Batch>) -> u64 {
 async fn a_bulk_load_copies_each_table_once_whatever_its_batches() {
     let whole = fixture_batch();
     let mut first = whole.clone();
-    let mut second = Batch::default();
-    second.reviews = first.reviews.split_off(first.reviews.len() / 2);
-    second.characteristic_reviews =
-        first.characteristic_reviews.split_off(first.characteristic_reviews.len() / 2);
-    second.answers = first.answers.split_off(first.answers.len() / 2);
+    let second = Batch {
+        reviews: first.reviews.split_off(first.reviews.len() / 2),
+        characteristic_reviews: first
+            .characteristic_reviews
+            .split_off(first.characteristic_reviews.len() / 2),
+        answers: first.answers.split_off(first.answers.len() / 2),
+        ..Batch::default()
+    };
     assert!(
         !first.reviews.is_empty() && !first.characteristic_reviews.is_empty() && !first.answers.is_empty()
     );
