@@ -60,10 +60,13 @@ const QUEUED_BATCHES: usize = 4;
 /// import wrote 2.1 GB of temporary files and took 78-92 s here against 71-76 s
 /// (BENCHMARKS.md). The tables already build side by side, one backend each, which keeps the
 /// cores busy without workers; the memory is taken only while a big table sorts (the server's
-/// memory in use rose 1.2 GB at most). A serving deadline does not apply, since index builds
-/// rightly take minutes.
-const LOADING_SETTINGS: &str =
-    "SET maintenance_work_mem = '1GB'; SET max_parallel_maintenance_workers = 0; SET statement_timeout = 0";
+/// memory in use rose 1.2 GB at most). An operator's own `maintenance_work_mem` (in the
+/// server's configuration, for the database or role, or in the URL's `options`) is kept: only
+/// PostgreSQL's built-in default is raised. A serving deadline does not apply, since index
+/// builds rightly take minutes.
+const LOADING_SETTINGS: &str = "SET max_parallel_maintenance_workers = 0; SET statement_timeout = 0;
+    SELECT set_config('maintenance_work_mem', '1GB', false) FROM pg_settings
+        WHERE name = 'maintenance_work_mem' AND source = 'default'";
 
 /// Each primary key and index of the current schema's tables, as the statement that builds it on
 /// the staged table under a staged name, and the statement of the swap that gives it its name.
@@ -557,4 +560,32 @@ async fn copy_meta(
         copy.sent_when_full().await?;
     }
     copy.finish().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LOADING_SETTINGS;
+
+    /// `maintenance_work_mem` on a connection to the test server opened with the URL's extra
+    /// `parameters`, once the loading settings are applied.
+    async fn sort_memory_when_loading(parameters: &str) -> String {
+        let url = std::env::var("ATELIER_TEST_DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let separator = if url.contains('?') { '&' } else { '?' };
+        let (client, connection) =
+            tokio_postgres::connect(&format!("{url}{separator}{parameters}"), tokio_postgres::NoTls)
+                .await
+                .unwrap_or_else(|e| {
+                    panic!("PostgreSQL is required for this test and is not reachable at {url}: {e}")
+                });
+        tokio::spawn(connection);
+        client.batch_execute(LOADING_SETTINGS).await.unwrap();
+        client.query_one("SHOW maintenance_work_mem", &[]).await.unwrap().get(0)
+    }
+
+    #[tokio::test]
+    async fn index_builds_sort_in_a_gigabyte_unless_the_operator_chose_their_own() {
+        assert_eq!(sort_memory_when_loading("").await, "1GB", "the test server keeps PostgreSQL's default");
+        assert_eq!(sort_memory_when_loading("options=-cmaintenance_work_mem%3D200MB").await, "200MB");
+    }
 }
