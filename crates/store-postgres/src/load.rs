@@ -524,6 +524,13 @@ async fn copy_rows(copy: &mut Copy, storage: &[Storage], rows: &dyn Rows) -> Res
     for index in 0..rows.len() {
         values.clear();
         rows.push_values(index, &mut values);
+        if values.len() != storage.len() {
+            return Err(StoreError::Internal(format!(
+                "a row of {} values for {} columns",
+                values.len(),
+                storage.len()
+            )));
+        }
         copy.row(values.len())?;
         for (value, storage) in values.iter().zip(storage) {
             copy.value(*value, *storage)?;
