@@ -382,21 +382,37 @@ mod tests {
         url: String,
     }
 
+    /// The test server's URL (`ATELIER_TEST_DATABASE_URL`, or the local server) with
+    /// `parameters` added to its query, if any.
+    fn test_server_url(parameters: &str) -> String {
+        let url = std::env::var("ATELIER_TEST_DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        match (parameters, url.contains('?')) {
+            ("", _) => url,
+            (_, true) => format!("{url}&{parameters}"),
+            (_, false) => format!("{url}?{parameters}"),
+        }
+    }
+
+    /// A client of the test server, connected with `parameters` added to its URL.
+    async fn test_server(parameters: &str) -> tokio_postgres::Client {
+        let url = test_server_url(parameters);
+        let (client, connection) = tokio_postgres::connect(&url, NoTls).await.unwrap_or_else(|e| {
+            panic!("PostgreSQL is required for this test and is not reachable at {url}: {e}")
+        });
+        tokio::spawn(connection);
+        client
+    }
+
     impl Schema {
         async fn create(name: &str) -> Self {
-            let admin_url = std::env::var("ATELIER_TEST_DATABASE_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-            let (admin, connection) = tokio_postgres::connect(&admin_url, NoTls).await.unwrap_or_else(|e| {
-                panic!("PostgreSQL is required for this test and is not reachable at {admin_url}: {e}")
-            });
-            tokio::spawn(connection);
+            let admin = test_server("").await;
             let name = format!("atelier_{name}_{}", std::process::id());
             admin
                 .batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}"))
                 .await
                 .unwrap();
-            let separator = if admin_url.contains('?') { '&' } else { '?' };
-            let url = format!("{admin_url}{separator}options=-csearch_path%3D{name}");
+            let url = test_server_url(&format!("options=-csearch_path%3D{name}"));
             Self { admin, name, url }
         }
 
@@ -652,5 +668,19 @@ mod tests {
     fn a_url_that_does_not_parse_is_a_configuration_error_not_bad_input() {
         let err = PgStore::connect("postgres://postgres@127.0.0.1:notaport/db", 1).err().expect("refused");
         assert!(matches!(err, StoreError::Config(_)), "{err:?}");
+    }
+
+    /// `maintenance_work_mem` on a bulk load's staging connection, opened with `parameters`
+    /// added to the test server's URL.
+    async fn sort_memory_when_loading(parameters: &str) -> String {
+        let client = test_server(parameters).await;
+        client.batch_execute(load::LOADING_SETTINGS).await.unwrap();
+        client.query_one("SHOW maintenance_work_mem", &[]).await.unwrap().get(0)
+    }
+
+    #[tokio::test]
+    async fn index_builds_sort_in_a_gigabyte_unless_the_operator_chose_their_own() {
+        assert_eq!(sort_memory_when_loading("").await, "1GB", "the test server keeps PostgreSQL's default");
+        assert_eq!(sort_memory_when_loading("options=-cmaintenance_work_mem%3D200MB").await, "200MB");
     }
 }

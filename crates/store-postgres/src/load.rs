@@ -64,7 +64,8 @@ const QUEUED_BATCHES: usize = 4;
 /// server's configuration, for the database or role, or in the URL's `options`) is kept: only
 /// PostgreSQL's built-in default is raised. A serving deadline does not apply, since index
 /// builds rightly take minutes.
-const LOADING_SETTINGS: &str = "SET max_parallel_maintenance_workers = 0; SET statement_timeout = 0;
+pub(crate) const LOADING_SETTINGS: &str =
+    "SET max_parallel_maintenance_workers = 0; SET statement_timeout = 0;
     SELECT set_config('maintenance_work_mem', '1GB', false) FROM pg_settings
         WHERE name = 'maintenance_work_mem' AND source = 'default'";
 
@@ -567,32 +568,4 @@ async fn copy_meta(
         copy.sent_when_full().await?;
     }
     copy.finish().await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::LOADING_SETTINGS;
-
-    /// `maintenance_work_mem` on a connection to the test server opened with the URL's extra
-    /// `parameters`, once the loading settings are applied.
-    async fn sort_memory_when_loading(parameters: &str) -> String {
-        let url = std::env::var("ATELIER_TEST_DATABASE_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-        let separator = if url.contains('?') { '&' } else { '?' };
-        let (client, connection) =
-            tokio_postgres::connect(&format!("{url}{separator}{parameters}"), tokio_postgres::NoTls)
-                .await
-                .unwrap_or_else(|e| {
-                    panic!("PostgreSQL is required for this test and is not reachable at {url}: {e}")
-                });
-        tokio::spawn(connection);
-        client.batch_execute(LOADING_SETTINGS).await.unwrap();
-        client.query_one("SHOW maintenance_work_mem", &[]).await.unwrap().get(0)
-    }
-
-    #[tokio::test]
-    async fn index_builds_sort_in_a_gigabyte_unless_the_operator_chose_their_own() {
-        assert_eq!(sort_memory_when_loading("").await, "1GB", "the test server keeps PostgreSQL's default");
-        assert_eq!(sort_memory_when_loading("options=-cmaintenance_work_mem%3D200MB").await, "200MB");
-    }
 }
