@@ -27,6 +27,10 @@ pub struct ImportOptions {
     /// Rows per batch sent to the store.
     #[arg(long, default_value_t = 50_000)]
     batch_rows: usize,
+    /// Files read at once, each once its parents' files are (default: one per core; 1 leaves
+    /// a core to a server on the same machine).
+    #[arg(long)]
+    readers: Option<usize>,
     /// Serve `/metrics` here while the import runs (rows accepted and rejected by file), for a
     /// long import watched by Prometheus.
     #[arg(long)]
@@ -43,6 +47,7 @@ pub async fn run(options: ImportOptions) -> anyhow::Result<()> {
         replace: options.replace,
         rejects: options.rejects.clone(),
         batch_rows: options.batch_rows,
+        readers: options.readers.unwrap_or_else(import::readers_for_this_machine),
     };
     let report = import::import(store.as_ref(), &settings).await.with_context(|| {
         format!("failed to import {} into {}", options.dir.display(), options.store.database_url)

@@ -1,20 +1,22 @@
 //! Importing the eight CSV files of the original dataset into a store.
 //!
-//! Files are read in load order (parents first), each on a blocking thread that parses and
-//! checks every row and sends batches through a small channel to the store's bulk loader, so
-//! memory holds a few batches and the id indexes whatever the size of the files. A row that
-//! does not parse, breaks a rule or points at a row that does not exist goes to the rejects
-//! file with its file, line and reason; the rest loads.
+//! Files are read in load order (parents first; files of independent tables at the same time,
+//! one per core), each on a blocking thread that parses and checks every row and sends batches
+//! through a small channel to the store's bulk loader, so memory holds a few batches and the id
+//! indexes whatever the size of the files. A row that does not parse, breaks a rule or points
+//! at a row that does not exist goes to the rejects file with its file, line and reason (each
+//! file's rejects together, in load order); the rest loads.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
-use atelier_core::load::Phase;
+use atelier_core::load::{BulkLoader, Phase};
 use atelier_core::tables::{Batch, ProductRow, Row, Table, WithRow};
 use atelier_core::{Store, StoreError};
-use indicatif::ProgressBar;
+use indicatif::{MultiProgress, ProgressBar};
 use tokio::sync::mpsc;
 
 use crate::files::{self, Reason};
@@ -31,6 +33,14 @@ pub struct ImportSettings {
     pub rejects: PathBuf,
     /// Rows per batch sent to the store.
     pub batch_rows: usize,
+    /// How many files are read at once (at least one), each once its parents' files are:
+    /// [`readers_for_this_machine`] keeps every core busy.
+    pub readers: usize,
+}
+
+/// One reader per core.
+pub fn readers_for_this_machine() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 /// What happened to one file.
@@ -97,15 +107,23 @@ pub enum ImportError {
     Store(#[from] StoreError),
 }
 
-/// The ids loaded so far, per table, to check references and duplicates.
+/// What a file's rows are checked against: the ids of the files read before it, shared by
+/// every reader, and its own table's ids so far.
 struct Known {
-    /// Indexed by table.
-    ids: Vec<Ids>,
-    /// Whether products are created from the ids that other files name, because there is no
-    /// `product.csv`.
-    stub_products: bool,
-    /// How many were created.
-    stub_count: u64,
+    /// The ids of each table whose file has been read (empty for one not read, or absent).
+    read: Vec<Arc<Ids>>,
+    /// The ids of the table being read.
+    own: Ids,
+    /// Without `product.csv`, the products created from the ids that other files name; files
+    /// are then read one at a time, each taking these from the one before.
+    stubs: Option<Stubs>,
+}
+
+/// Products created because `product.csv` is absent.
+#[derive(Default)]
+struct Stubs {
+    ids: IdSet,
+    created: u64,
 }
 
 /// The ids of one table.
@@ -118,6 +136,18 @@ enum Ids {
     Map(IdMap),
 }
 
+impl Ids {
+    /// Empty ids for `table`, mapped to their products where a child needs them.
+    fn empty(table: Table) -> Self {
+        let mapped = table != Table::Products
+            && Table::ALL.iter().any(|child| {
+                let parents: Vec<Table> = child.describe().parents().map(|(_, p)| p).collect();
+                parents.len() > 1 && parents.contains(&table)
+            });
+        if mapped { Ids::Map(IdMap::default()) } else { Ids::Set(IdSet::default()) }
+    }
+}
+
 /// A parent that a row points at, and the product that parent belongs to.
 struct ParentOf {
     table: Table,
@@ -126,41 +156,30 @@ struct ParentOf {
 }
 
 impl Known {
-    fn new(stub_products: bool) -> Self {
-        let mapped = |table: Table| {
-            table != Table::Products
-                && Table::ALL.iter().any(|child| {
-                    let parents: Vec<Table> = child.describe().parents().map(|(_, p)| p).collect();
-                    parents.len() > 1 && parents.contains(&table)
-                })
-        };
-        let ids = Table::ALL
-            .iter()
-            .map(|&table| if mapped(table) { Ids::Map(IdMap::default()) } else { Ids::Set(IdSet::default()) })
-            .collect();
-        Self { ids, stub_products, stub_count: 0 }
-    }
-
     /// Checks that the row `id` of `parent` exists, and returns its product where known.
     /// Without `product.csv`, a product that does not exist yet is created in `batch`.
     fn parent(&mut self, parent: Table, id: i64, batch: &mut Batch) -> Result<Option<i64>, Reason> {
         let missing = || format!("{} {id} does not exist", parent.describe().noun);
-        match &mut self.ids[parent as usize] {
+        if let (Table::Products, Some(stubs)) = (parent, &mut self.stubs) {
+            if stubs.ids.insert(id) {
+                stubs.created += 1;
+                batch.products.push(stub_product(id));
+            }
+            return Ok(Some(id));
+        }
+        match &*self.read[parent as usize] {
             Ids::Set(set) if parent == Table::Products => {
-                if self.stub_products && set.insert(id) {
-                    self.stub_count += 1;
-                    batch.products.push(stub_product(id));
-                }
-                if set.contains(id) { Ok(Some(id)) } else { Err(missing()) }
+                set.contains(id).then_some(Some(id)).ok_or_else(missing)
             }
             Ids::Set(set) => set.contains(id).then_some(None).ok_or_else(missing),
             Ids::Map(map) => map.get(id).map(Some).ok_or_else(missing),
         }
     }
 
-    /// Records `id` of `table`, of `product` where known; false if it is already there.
-    fn insert(&mut self, table: Table, id: i64, product: Option<i64>) -> bool {
-        match &mut self.ids[table as usize] {
+    /// Records `id` of the table being read, of `product` where known; false if it is already
+    /// there.
+    fn insert(&mut self, id: i64, product: Option<i64>) -> bool {
+        match &mut self.own {
             Ids::Set(set) => set.insert(id),
             Ids::Map(map) => map.insert(id, product.unwrap_or_default()),
         }
@@ -206,7 +225,7 @@ fn accept<R: Row>(
             None => product = Some(ParentOf { table, id, product: of }),
         }
     }
-    if !known.insert(R::TABLE, row.id(), product.map(|p| p.product)) {
+    if !known.insert(row.id(), product.map(|p| p.product)) {
         return Err(format!("duplicate id {}", row.id()));
     }
     R::rows_mut(batch).push(row);
@@ -231,84 +250,176 @@ fn find(dir: &Path, table: Table) -> Option<PathBuf> {
     table.describe().files.iter().map(|name| dir.join(name)).find(|p| p.is_file())
 }
 
+/// What a reader sends the loader: batches of its file's rows, then what it found.
+enum Read {
+    Rows(Box<Batch>),
+    Done(Table, Box<Result<FileRead, ImportError>>),
+}
+
+/// What reading one file found.
+struct FileRead {
+    /// Its table's ids, which its children's rows are checked against.
+    ids: Ids,
+    /// The products created, when they are (passed on to the next file).
+    stubs: Option<Stubs>,
+    /// Its rejected rows, in a file of their own until they are gathered in load order.
+    rejects: csv::Writer<File>,
+    loaded: u64,
+    rejected: u64,
+}
+
+/// A file being read.
+struct Reading {
+    table: Table,
+    path: PathBuf,
+    started: Instant,
+    thread: tokio::task::JoinHandle<()>,
+}
+
 /// Imports the CSV files in `settings.dir` into `store`.
 pub async fn import(store: &dyn Store, settings: &ImportSettings) -> Result<ImportReport, ImportError> {
     let started = Instant::now();
+    // The headers are checked before the store's writer is taken.
+    let files = files_in(settings)?;
+    let loader = store.bulk_loader(settings.replace).await?;
+    load(files, loader, settings, started).await
+}
+
+/// Imports the CSV files in `settings.dir` through `loader`, a load already started.
+pub async fn import_into(
+    loader: Box<dyn BulkLoader>,
+    settings: &ImportSettings,
+) -> Result<ImportReport, ImportError> {
+    let started = Instant::now();
+    load(files_in(settings)?, loader, settings, started).await
+}
+
+/// Each file of `settings.dir`, in load order, with how many of its table's columns it holds.
+fn files_in(settings: &ImportSettings) -> Result<Vec<(Table, PathBuf, usize)>, ImportError> {
     let paths: Vec<(Table, Option<PathBuf>)> =
         Table::ALL.iter().map(|&t| (t, find(&settings.dir, t))).collect();
     if paths.iter().all(|(_, path)| path.is_none()) {
         return Err(ImportError::NoFiles(settings.dir.clone()));
     }
-    // Each file found, with how many of its table's columns it holds.
-    let mut found: Vec<(Table, Option<(PathBuf, usize)>)> = Vec::with_capacity(paths.len());
+    let mut files = Vec::new();
     for (table, path) in paths {
-        let file = match path {
-            Some(path) => {
-                let present = check_header(&path, table)?;
-                Some((path, present))
-            }
-            None => None,
-        };
-        found.push((table, file));
+        if let Some(path) = path {
+            let present = check_header(&path, table)?;
+            files.push((table, path, present));
+        }
+    }
+    Ok(files)
+}
+
+/// Reads `waiting`, the files in load order, into `loader`.
+///
+/// A file is read once the files of its table's parents are, up to `settings.readers` files
+/// at a time (the reviews and the questions, say, are independent of each other), so that
+/// parsing and checking rows keeps every core busy beside the store's writing. Every reader
+/// sends its batches down one channel to the loader, and says when its file is done after its
+/// last batch, so the loader hears of a table's end only once all its rows are loaded.
+async fn load(
+    mut waiting: Vec<(Table, PathBuf, usize)>,
+    mut loader: Box<dyn BulkLoader>,
+    settings: &ImportSettings,
+    started: Instant,
+) -> Result<ImportReport, ImportError> {
+    let mut reports: Vec<FileReport> = Table::ALL
+        .iter()
+        .map(|&table| FileReport { table, path: None, loaded: 0, rejected: 0, seconds: 0.0 })
+        .collect();
+    // Whether each table's file has been read, or is absent.
+    let mut read_yet = vec![true; Table::ALL.len()];
+    for (table, ..) in &waiting {
+        read_yet[*table as usize] = false;
     }
     let rejects_path = settings.rejects.clone();
     let io = |source| ImportError::Io { path: rejects_path.clone(), source };
     let mut rejects = csv::Writer::from_path(&settings.rejects).map_err(|e| io(e.into()))?;
     rejects.write_record(["file", "line", "reason"]).map_err(|e| io(e.into()))?;
+    let mut file_rejects: Vec<Option<csv::Writer<File>>> = Table::ALL.iter().map(|_| None).collect();
 
-    let mut loader = store.bulk_loader(settings.replace).await?;
-    let no_products = found.iter().any(|(table, file)| *table == Table::Products && file.is_none());
-    let mut known = Known::new(no_products);
-    let mut reports = Vec::new();
-    for (table, file) in found {
-        let Some((path, present)) = file else {
-            reports.push(FileReport { table, path: None, loaded: 0, rejected: 0, seconds: 0.0 });
-            continue;
-        };
-        let file_started = Instant::now();
-        let (sender, mut receiver) = mpsc::channel::<Batch>(4);
-        let batch_rows = settings.batch_rows.max(1);
-        let reading = path.clone();
-        let reader = tokio::task::spawn_blocking(move || {
-            read_file(table, (&reading, present), known, rejects, sender, batch_rows)
-        });
-        while let Some(batch) = receiver.recv().await {
-            if let Err(e) = loader.load(batch).await {
-                // Stop the reader (its sends now fail) before reporting the store's error.
-                drop(receiver);
-                let _ = reader.await;
-                return Err(e.into());
+    let no_products = !waiting.iter().any(|(table, ..)| *table == Table::Products);
+    // Without product.csv every file may create products: one file at a time.
+    let readers = if no_products { 1 } else { settings.readers.max(1) };
+    let mut stubs = no_products.then(Stubs::default);
+    let mut ids: Vec<Arc<Ids>> = Table::ALL.iter().map(|&table| Arc::new(Ids::empty(table))).collect();
+    let (sender, mut receiver) = mpsc::channel::<Read>(4);
+    let bars = MultiProgress::new();
+    let mut reading: Vec<Reading> = Vec::new();
+    loop {
+        while reading.len() < readers {
+            let ready = |&(table, ..): &(Table, PathBuf, usize)| {
+                table.describe().parents().all(|(_, parent)| read_yet[parent as usize])
+            };
+            let Some(next) = waiting.iter().position(ready) else { break };
+            let (table, path, present) = waiting.remove(next);
+            let known = Known { read: ids.clone(), own: Ids::empty(table), stubs: stubs.take() };
+            let own_rejects = csv::Writer::from_writer(tempfile::tempfile().map_err(io)?);
+            let (sender, file, bars, batch_rows) =
+                (sender.clone(), path.clone(), bars.clone(), settings.batch_rows.max(1));
+            let thread = tokio::task::spawn_blocking(move || {
+                let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    read_file(table, (&file, present), known, own_rejects, &sender, batch_rows, &bars)
+                }))
+                .unwrap_or_else(|_| Err(StoreError::Internal("the CSV reader panicked".into()).into()));
+                let _ = sender.blocking_send(Read::Done(table, Box::new(read)));
+            });
+            reading.push(Reading { table, path, started: Instant::now(), thread });
+        }
+        if reading.is_empty() {
+            break;
+        }
+        let step = match receiver.recv().await {
+            Some(Read::Rows(batch)) => loader.load(*batch).await.map_err(ImportError::from),
+            Some(Read::Done(table, read)) => {
+                let at = reading.iter().position(|r| r.table == table).expect("a file being read");
+                let done = reading.swap_remove(at);
+                let _ = done.thread.await;
+                match *read {
+                    Ok(read) => {
+                        ids[table as usize] = Arc::new(read.ids);
+                        stubs = stubs.or(read.stubs);
+                        read_yet[table as usize] = true;
+                        file_rejects[table as usize] = Some(read.rejects);
+                        reports[table as usize] = FileReport {
+                            table,
+                            path: Some(done.path),
+                            loaded: read.loaded,
+                            rejected: read.rejected,
+                            seconds: done.started.elapsed().as_secs_f64(),
+                        };
+                        loader.table_done(table).await.map_err(ImportError::from)
+                    }
+                    Err(e) => Err(e),
+                }
             }
+            None => Err(StoreError::Internal("the CSV readers stopped".into()).into()),
+        };
+        if let Err(e) = step {
+            // Stop the other readers (their sends now fail) before reporting the error.
+            drop(receiver);
+            for other in reading {
+                let _ = other.thread.await;
+            }
+            return Err(e);
         }
-        let outcome =
-            reader.await.map_err(|e| StoreError::Internal(format!("the CSV reader panicked: {e}")))?;
-        let (returned_known, returned_rejects, loaded, rejected) = outcome?;
-        // Products may still be created from the ids later files name, when there is no
-        // product.csv; any other table is complete once its file is read.
-        if !(table == Table::Products && no_products) {
-            loader.table_done(table).await?;
-        }
-        known = returned_known;
-        rejects = returned_rejects;
-        reports.push(FileReport {
-            table,
-            path: Some(path),
-            loaded,
-            rejected,
-            seconds: file_started.elapsed().as_secs_f64(),
-        });
     }
-    rejects.flush().map_err(io)?;
+    // Each file's rejects after the header, in load order.
+    let mut all = rejects.into_inner().map_err(|e| io(e.into_error()))?;
+    for own in file_rejects.into_iter().flatten() {
+        let mut own = own.into_inner().map_err(|e| io(e.into_error()))?;
+        own.seek(SeekFrom::Start(0)).map_err(io)?;
+        std::io::copy(&mut own, &mut all).map_err(io)?;
+    }
     let phases = loader.finish().await?;
     Ok(ImportReport {
         files: reports,
-        stub_products: known.stub_count,
+        stub_products: stubs.map_or(0, |stubs| stubs.created),
         phases,
         seconds: started.elapsed().as_secs_f64(),
     })
 }
-
-type ReadOutcome = Result<(Known, csv::Writer<File>, u64, u64), ImportError>;
 
 /// Counts `rows` accepted rows of file `name` handed to the store, for `atelier_import_rows_total`
 /// (the load commits them all at its end, or none).
@@ -323,13 +434,14 @@ fn read_file(
     (path, present): (&Path, usize),
     mut known: Known,
     mut rejects: csv::Writer<File>,
-    sender: mpsc::Sender<Batch>,
+    sender: &mpsc::Sender<Read>,
     batch_rows: usize,
-) -> ReadOutcome {
+    bars: &MultiProgress,
+) -> Result<FileRead, ImportError> {
     let io = |source: std::io::Error| ImportError::Io { path: path.to_owned(), source };
     let size = std::fs::metadata(path).map_err(io)?.len();
     let started = Instant::now();
-    let progress = crate::progress::bar(size, "bytes");
+    let progress = bars.add(crate::progress::bar(size, "bytes"));
     let name = table.describe().file();
     progress.set_message(name);
     let file = File::open(path).map_err(io)?;
@@ -363,7 +475,7 @@ fn read_file(
                 }
                 if batch.len() >= batch_rows {
                     rows_imported(name, batch.len());
-                    if sender.blocking_send(std::mem::take(&mut batch)).is_err() {
+                    if sender.blocking_send(Read::Rows(Box::new(std::mem::take(&mut batch)))).is_err() {
                         break; // the loader failed; the import reports its error
                     }
                     let rate = loaded as f64 / started.elapsed().as_secs_f64().max(1e-3);
@@ -384,10 +496,10 @@ fn read_file(
     }
     if !batch.is_empty() {
         rows_imported(name, batch.len());
-        let _ = sender.blocking_send(batch);
+        let _ = sender.blocking_send(Read::Rows(Box::new(batch)));
     }
     progress.finish_and_clear();
-    Ok((known, rejects, loaded, rejected))
+    Ok(FileRead { ids: known.own, stubs: known.stubs, rejects, loaded, rejected })
 }
 
 /// Checks the first line of `path` against the columns of `table`, ignoring a byte-order
@@ -424,7 +536,7 @@ struct Counted {
     progress: ProgressBar,
 }
 
-impl Read for Counted {
+impl std::io::Read for Counted {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.progress.inc(n as u64);

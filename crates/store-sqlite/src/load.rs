@@ -122,10 +122,66 @@ pub(crate) struct SqliteLoader {
     summaries: Summaries,
     /// Whether the swap has committed (nothing staged is left to drop).
     swapped: bool,
+    /// Copies the committed batches into the database file beside the writer.
+    checkpointer: Option<Checkpointer>,
 }
+
+/// Folds the write-ahead log back into the database file on a thread and connection of its
+/// own, woken after each batch the writer commits, so that the writer, which an import waits
+/// for, spends its time inserting (its own checkpoints took a sixth of its time during an
+/// import). Passive: it copies what is committed and never waits for the writer. The writer's
+/// checkpoint every 20,000 pages stays as the backstop: it copies what this one has not yet,
+/// and once everything is copied the writer's next batch starts the log again from its
+/// beginning, so the log stays as small as before.
+struct Checkpointer {
+    wake: std::sync::mpsc::SyncSender<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Checkpointer {
+    /// Opens its connection to the database at `path` and starts its thread.
+    fn start(path: &str) -> Result<Self, StoreError> {
+        let conn = Connection::open(path).map_err(db_error)?;
+        conn.execute_batch(CHECKPOINTER_PRAGMAS).map_err(db_error)?;
+        let (wake, woken) = std::sync::mpsc::sync_channel::<()>(1);
+        let thread = std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || {
+                while woken.recv().is_ok() {
+                    // A pass that fails (another process's checkpoint holding the lock) leaves
+                    // the copying to the next pass or to the writer's own checkpoint.
+                    let _ = conn.query_row(PASSIVE_CHECKPOINT, [], |_| Ok(()));
+                }
+            })
+            .map_err(|e| StoreError::Internal(format!("failed to start the load's checkpoints: {e}")))?;
+        Ok(Self { wake, thread })
+    }
+
+    /// Asks for a pass, unless one is already asked for.
+    fn wake(&self) {
+        let _ = self.wake.try_send(());
+    }
+
+    /// Waits for the pass in progress, if any, and ends the thread.
+    fn stop(self) {
+        drop(self.wake);
+        let _ = self.thread.join();
+    }
+}
+
+/// The checkpointer's settings: syncing as the writer's checkpoints do, never waiting for a
+/// lock.
+const CHECKPOINTER_PRAGMAS: &str = "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 0;";
+
+/// Copies the log's committed pages into the database file without waiting for anyone.
+const PASSIVE_CHECKPOINT: &str = "PRAGMA wal_checkpoint(PASSIVE)";
 
 impl SqliteLoader {
     pub(crate) async fn start(pool: &Pool, replace: bool) -> Result<Box<dyn BulkLoader>, StoreError> {
+        Ok(Box::new(Self::open(pool, replace).await?))
+    }
+
+    async fn open(pool: &Pool, replace: bool) -> Result<Self, StoreError> {
         let guard = pool.lock_writer().await;
         let (writer, result) = Pool::with_writer(guard, move |conn| {
             if !replace && !is_empty(conn)? {
@@ -135,7 +191,9 @@ impl SqliteLoader {
             }
             conn.execute_batch(LOADING_PRAGMAS).map_err(db_error)?;
             drop_staged(conn)?;
-            in_transaction(conn, |conn| {
+            let path = conn.path().filter(|path| !path.is_empty()).map(str::to_owned);
+            let checkpointer = path.as_deref().map(Checkpointer::start).transpose()?;
+            let indexes = in_transaction(conn, |conn| {
                 let mut indexes = Vec::new();
                 for table in replaced() {
                     let create: String =
@@ -148,14 +206,22 @@ impl SqliteLoader {
                     }
                 }
                 Ok(indexes)
-            })
+            });
+            Ok((indexes, checkpointer))
         })
         .await;
         // Dropped on error, the loader drops what it staged and restores the writer's settings.
-        let mut loader =
-            Self { writer, indexes: Vec::new(), summaries: Summaries::default(), swapped: false };
-        loader.indexes = result?;
-        Ok(Box::new(loader))
+        let mut loader = Self {
+            writer,
+            indexes: Vec::new(),
+            summaries: Summaries::default(),
+            swapped: false,
+            checkpointer: None,
+        };
+        let (indexes, checkpointer) = result?;
+        loader.checkpointer = checkpointer;
+        loader.indexes = indexes?;
+        Ok(loader)
     }
 
     async fn run<T, F>(&mut self, work: F) -> Result<T, StoreError>
@@ -179,7 +245,11 @@ impl Drop for SqliteLoader {
             return;
         };
         let swapped = self.swapped;
+        let checkpointer = self.checkpointer.take();
         let restore = move || {
+            if let Some(checkpointer) = checkpointer {
+                checkpointer.stop();
+            }
             let _ = writer.execute_batch("ROLLBACK");
             if !swapped {
                 let _ = drop_staged(&writer);
@@ -201,11 +271,21 @@ impl Drop for SqliteLoader {
 impl BulkLoader for SqliteLoader {
     async fn load(&mut self, batch: Batch) -> Result<(), StoreError> {
         self.summaries.add(&batch);
-        self.run(move |conn| in_transaction(conn, |conn| insert_batch(conn, &batch))).await
+        self.run(move |conn| in_transaction(conn, |conn| insert_batch(conn, &batch))).await?;
+        if let Some(checkpointer) = &self.checkpointer {
+            checkpointer.wake();
+        }
+        Ok(())
     }
 
     async fn finish(mut self: Box<Self>) -> Result<Vec<Phase>, StoreError> {
         let mut phases = Vec::new();
+        if let Some(checkpointer) = self.checkpointer.take() {
+            // The swap's transaction commits at its end; nothing is left to copy beside it.
+            tokio::task::spawn_blocking(move || checkpointer.stop())
+                .await
+                .map_err(|e| StoreError::Internal(format!("the load's checkpoints panicked: {e}")))?;
+        }
         let mut summaries = std::mem::take(&mut self.summaries);
         let meta = self.run(move |conn| in_transaction(conn, |conn| insert_meta(conn, &mut summaries)));
         timed(&mut phases, "meta", meta).await?;
@@ -422,6 +502,24 @@ mod tests {
             .unwrap();
         let expected: Vec<(i64, String)> = (1..=count).map(|id| (id, format!("Product {id}"))).collect();
         assert_eq!(rows, expected);
+    }
+
+    #[tokio::test]
+    async fn each_committed_batch_is_copied_into_the_database_file_beside_the_writer() {
+        // The writer's own checkpoints took a sixth of its time in an import: the load's
+        // checkpointer copies each batch the writer commits into the file, long before the
+        // writer's backstop of 20,000 pages (this batch is about 60).
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.db");
+        let store = SqliteStore::open(&path, 1).await.unwrap();
+        let before = std::fs::metadata(&path).unwrap().len();
+        let mut loader = SqliteLoader::open(&store.pool, false).await.unwrap();
+        loader.load(products(1, 5000)).await.unwrap();
+        // Stopping waits for the pass the batch asked for.
+        let checkpointer = loader.checkpointer.take().expect("a load into a file copies beside it");
+        tokio::task::spawn_blocking(move || checkpointer.stop()).await.unwrap();
+        let after = std::fs::metadata(&path).unwrap().len();
+        assert!(after >= before + 150_000, "the file grew from {before} to {after} bytes only");
     }
 
     #[tokio::test]

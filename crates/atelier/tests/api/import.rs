@@ -3,17 +3,27 @@
 use std::path::{Path, PathBuf};
 
 use atelier_core::ProductId;
+use atelier_core::StoreError;
 use atelier_core::input::ReviewSort;
+use atelier_core::load::{BulkLoader, Phase};
 use atelier_core::tables::{Batch, Table};
 use atelier_etl::generate::{Plan, Proportions, to_csv};
-use atelier_etl::import::{ImportReport, ImportSettings, import};
+use atelier_etl::import::{ImportReport, ImportSettings, import, import_into};
 use atelier_testkit::{Fixture, TestApp, for_each_store};
 use serde_json::{Value, json};
 
 use super::{question_shape, review_ids};
 
+/// Two files read at once whatever the machine, so every test meets independent files read
+/// side by side.
 fn options(dir: &Path, rejects: &Path) -> ImportSettings {
-    ImportSettings { dir: dir.to_owned(), replace: false, rejects: rejects.to_owned(), batch_rows: 500 }
+    ImportSettings {
+        dir: dir.to_owned(),
+        replace: false,
+        rejects: rejects.to_owned(),
+        batch_rows: 500,
+        readers: 2,
+    }
 }
 
 /// The real slices of the original files, copied byte for byte from
@@ -432,5 +442,118 @@ mod product_files {
             assert_eq!(urls, ["https://example.com/b.jpg", "https://example.com/a.jpg"]);
             assert_eq!(test.store.related(ProductId::new_unchecked(1)).await.unwrap(), [2, 1, 1]);
         }
+    }
+}
+
+/// What the importer told a loader: a batch's tables, or that a table is complete.
+#[derive(Debug, Clone, PartialEq)]
+enum Told {
+    Rows(Vec<Table>),
+    Done(Table),
+}
+
+/// A store's loader that notes what it is told and, at the first reviews batch once the
+/// characteristics are complete, waits (up to ten seconds) until `questions.csv` is open in
+/// this process: the questions depend on the products only, so an importer that reads them
+/// beside the reviews opens them then, and one that reads a file at a time never does.
+struct Watching {
+    inner: Box<dyn BulkLoader>,
+    questions: PathBuf,
+    told: Vec<Told>,
+    /// Whether questions.csv was open while a reviews batch waited, once asked.
+    side_by_side: Option<bool>,
+}
+
+/// Whether this process has `path` open.
+fn is_open(path: &Path) -> bool {
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+        .any(|target| target == path)
+}
+
+#[async_trait::async_trait]
+impl BulkLoader for Watching {
+    async fn load(&mut self, batch: Batch) -> Result<(), StoreError> {
+        let tables: Vec<Table> =
+            Table::ALL.into_iter().filter(|&t| !batch.tables()[t as usize].is_empty()).collect();
+        if tables.contains(&Table::Reviews)
+            && self.told.contains(&Told::Done(Table::Characteristics))
+            && self.side_by_side.is_none()
+        {
+            let open = async {
+                while !is_open(&self.questions) {
+                    tokio::task::yield_now().await;
+                }
+            };
+            self.side_by_side =
+                Some(tokio::time::timeout(std::time::Duration::from_secs(10), open).await.is_ok());
+        }
+        self.told.push(Told::Rows(tables));
+        self.inner.load(batch).await
+    }
+
+    async fn table_done(&mut self, table: Table) -> Result<(), StoreError> {
+        self.told.push(Told::Done(table));
+        self.inner.table_done(table).await
+    }
+
+    async fn finish(self: Box<Self>) -> Result<Vec<Phase>, StoreError> {
+        let Watching { inner, told, side_by_side, .. } = *self;
+        assert_eq!(side_by_side, Some(true), "questions.csv was not being read beside reviews.csv");
+        for (at, said) in told.iter().enumerate() {
+            match said {
+                Told::Done(table) => {
+                    let later = told[at + 1..]
+                        .iter()
+                        .any(|t| matches!(t, Told::Rows(tables) if tables.contains(table)));
+                    assert!(!later, "rows of {table:?} came after it was said to be complete");
+                }
+                Told::Rows(tables) => {
+                    for table in tables {
+                        for (_, parent) in table.describe().parents() {
+                            assert!(
+                                told[..at].contains(&Told::Done(parent)),
+                                "rows of {table:?} before {parent:?} was complete"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        inner.finish().await
+    }
+}
+
+/// The reviews and the questions have no parent in common but the products: read side by
+/// side, each only once its parents' files are loaded, and every row lands.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn independent_files_are_read_side_by_side_each_after_its_parents() {
+    let test = atelier_testkit::TestStore::sqlite().await;
+    let dir = tempfile::tempdir().unwrap();
+    let plan = Plan { products: 200, seed: 7, proportions: Proportions::default(), threads: 2 };
+    let counts = to_csv(dir.path(), &plan).unwrap();
+    // The products, the characteristics (complete well before the larger reviews), the
+    // reviews and the questions; small batches, so the reviews outlast the characteristics.
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        if !["product.csv", "characteristics.csv", "reviews.csv", "questions.csv"].contains(&name.as_str()) {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    let mut settings = options(dir.path(), &dir.path().join("rejects.csv"));
+    settings.batch_rows = 20;
+    let inner = test.store.bulk_loader(false).await.unwrap();
+    let watching = Watching {
+        inner,
+        questions: dir.path().join("questions.csv").canonicalize().unwrap(),
+        told: Vec::new(),
+        side_by_side: None,
+    };
+    let report = import_into(Box::new(watching), &settings).await.unwrap();
+    assert_eq!(report.rejected(), 0, "{report:?}");
+    for table in [Table::Products, Table::Characteristics, Table::Reviews, Table::Questions] {
+        assert_eq!(loaded(&report, table), counts[table], "{table:?}");
     }
 }
