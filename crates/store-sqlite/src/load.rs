@@ -4,7 +4,7 @@
 //! Each table `t` is staged as `t__load` (its own `CREATE TABLE` statement under the staged
 //! name, so the same columns, checks and keys; no secondary index) and each batch of rows is
 //! inserted and committed on its own, so the write-ahead log is checkpointed as the load runs
-//! and stays small. (One transaction for the whole load kept every page of it in the log: each
+//! (by a [`Checkpointer`] beside the writer) and stays small. (One transaction for the whole load kept every page of it in the log: each
 //! page the load wrote or read again was looked up among all the log's frames, so the log's
 //! cost grew with the square of the load's size, and the final checkpoint copied all of it
 //! again.) The swap drops the old tables, renames the staged ones to the old names (their keys
@@ -47,7 +47,7 @@ const IS_EMPTY: &str = "SELECT NOT EXISTS (SELECT 1 FROM products)";
 /// samples each index rather than reading it whole (the planner needs proportions, not counts:
 /// the full pass took 10 s of a 1-million-product import).
 /// Durability stays as when serving (WAL, synchronous NORMAL); the log is checkpointed every
-/// 80 MB of committed batches.
+/// 80 MB of committed batches, the backstop of the load's [`Checkpointer`].
 const LOADING_PRAGMAS: &str = "PRAGMA foreign_keys = OFF;
     PRAGMA cache_size = -262144;
     PRAGMA mmap_size = 0;
@@ -128,7 +128,7 @@ pub(crate) struct SqliteLoader {
 
 /// Folds the write-ahead log back into the database file on a thread and connection of its
 /// own, woken after each batch the writer commits, so that the writer, which an import waits
-/// for, spends its time inserting (its own checkpoints took a sixth of its time during an
+/// for, spends its time inserting (its own checkpoints took a quarter of its time during an
 /// import). Passive: it copies what is committed and never waits for the writer. The writer's
 /// checkpoint every 20,000 pages stays as the backstop: it copies what this one has not yet,
 /// and once everything is copied the writer's next batch starts the log again from its
@@ -506,7 +506,7 @@ mod tests {
 
     #[tokio::test]
     async fn each_committed_batch_is_copied_into_the_database_file_beside_the_writer() {
-        // The writer's own checkpoints took a sixth of its time in an import: the load's
+        // The writer's own checkpoints took a quarter of its time in an import: the load's
         // checkpointer copies each batch the writer commits into the file, long before the
         // writer's backstop of 20,000 pages (this batch is about 60).
         let dir = tempfile::tempdir().unwrap();
