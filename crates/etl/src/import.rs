@@ -8,7 +8,7 @@
 //! file's rejects together, in load order); the rest loads.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Seek, SeekFrom};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -251,7 +251,7 @@ fn find(dir: &Path, table: Table) -> Option<PathBuf> {
 }
 
 /// What a reader sends the loader: batches of its file's rows, then what it found.
-enum Read {
+enum FromReader {
     Rows(Box<Batch>),
     Done(Table, Box<Result<FileRead, ImportError>>),
 }
@@ -344,7 +344,7 @@ async fn load(
     let readers = if no_products { 1 } else { settings.readers.max(1) };
     let mut stubs = no_products.then(Stubs::default);
     let mut ids: Vec<Arc<Ids>> = Table::ALL.iter().map(|&table| Arc::new(Ids::empty(table))).collect();
-    let (sender, mut receiver) = mpsc::channel::<Read>(4);
+    let (sender, mut receiver) = mpsc::channel::<FromReader>(4);
     let bars = MultiProgress::new();
     let mut reading: Vec<Reading> = Vec::new();
     loop {
@@ -363,7 +363,7 @@ async fn load(
                     read_file(table, (&file, present), known, own_rejects, &sender, batch_rows, &bars)
                 }))
                 .unwrap_or_else(|_| Err(StoreError::Internal("the CSV reader panicked".into()).into()));
-                let _ = sender.blocking_send(Read::Done(table, Box::new(read)));
+                let _ = sender.blocking_send(FromReader::Done(table, Box::new(read)));
             });
             reading.push(Reading { table, path, started: Instant::now(), thread });
         }
@@ -371,8 +371,8 @@ async fn load(
             break;
         }
         let step = match receiver.recv().await {
-            Some(Read::Rows(batch)) => loader.load(*batch).await.map_err(ImportError::from),
-            Some(Read::Done(table, read)) => {
+            Some(FromReader::Rows(batch)) => loader.load(*batch).await.map_err(ImportError::from),
+            Some(FromReader::Done(table, read)) => {
                 let at = reading.iter().position(|r| r.table == table).expect("a file being read");
                 let done = reading.swap_remove(at);
                 let _ = done.thread.await;
@@ -434,7 +434,7 @@ fn read_file(
     (path, present): (&Path, usize),
     mut known: Known,
     mut rejects: csv::Writer<File>,
-    sender: &mpsc::Sender<Read>,
+    sender: &mpsc::Sender<FromReader>,
     batch_rows: usize,
     bars: &MultiProgress,
 ) -> Result<FileRead, ImportError> {
@@ -475,7 +475,7 @@ fn read_file(
                 }
                 if batch.len() >= batch_rows {
                     rows_imported(name, batch.len());
-                    if sender.blocking_send(Read::Rows(Box::new(std::mem::take(&mut batch)))).is_err() {
+                    if sender.blocking_send(FromReader::Rows(Box::new(std::mem::take(&mut batch)))).is_err() {
                         break; // the loader failed; the import reports its error
                     }
                     let rate = loaded as f64 / started.elapsed().as_secs_f64().max(1e-3);
@@ -496,7 +496,7 @@ fn read_file(
     }
     if !batch.is_empty() {
         rows_imported(name, batch.len());
-        let _ = sender.blocking_send(Read::Rows(Box::new(batch)));
+        let _ = sender.blocking_send(FromReader::Rows(Box::new(batch)));
     }
     progress.finish_and_clear();
     Ok(FileRead { ids: known.own, stubs: known.stubs, rejects, loaded, rejected })
@@ -536,7 +536,7 @@ struct Counted {
     progress: ProgressBar,
 }
 
-impl std::io::Read for Counted {
+impl Read for Counted {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.progress.inc(n as u64);
