@@ -328,11 +328,6 @@ async fn load(
         .iter()
         .map(|&table| FileReport { table, path: None, loaded: 0, rejected: 0, seconds: 0.0 })
         .collect();
-    // Whether each table's file has been read, or is absent.
-    let mut read_yet = vec![true; Table::ALL.len()];
-    for (table, ..) in &waiting {
-        read_yet[*table as usize] = false;
-    }
     let rejects_path = settings.rejects.clone();
     let io = |source| ImportError::Io { path: rejects_path.clone(), source };
     let mut rejects = csv::Writer::from_path(&settings.rejects).map_err(|e| io(e.into()))?;
@@ -349,8 +344,12 @@ async fn load(
     let mut reading: Vec<Reading> = Vec::new();
     loop {
         while reading.len() < readers {
-            let ready = |&(table, ..): &(Table, PathBuf, usize)| {
-                table.describe().parents().all(|(_, parent)| read_yet[parent as usize])
+            // A parent's file is read once it is neither waiting nor being read (or is absent).
+            let unread = |table: Table| {
+                waiting.iter().any(|(t, ..)| *t == table) || reading.iter().any(|r| r.table == table)
+            };
+            let ready = |(table, ..): &(Table, PathBuf, usize)| {
+                table.describe().parents().all(|(_, parent)| !unread(parent))
             };
             let Some(next) = waiting.iter().position(ready) else { break };
             let (table, path, present) = waiting.remove(next);
@@ -380,7 +379,6 @@ async fn load(
                     Ok(read) => {
                         ids[table as usize] = Arc::new(read.ids);
                         stubs = stubs.or(read.stubs);
-                        read_yet[table as usize] = true;
                         file_rejects[table as usize] = Some(read.rejects);
                         reports[table as usize] = FileReport {
                             table,
