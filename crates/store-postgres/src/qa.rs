@@ -10,24 +10,23 @@ use crate::db_error;
 use crate::read::fold;
 
 /// A page of questions with every visible answer and its photos, in one round trip: one row per
-/// answer (or one per question without answers), ordered so a question's rows are adjacent.
-/// The page comes from `questions_product`, the answers from `answers_question`, the photos
-/// from `answer_photos_answer`. No row at all means no such product.
+/// answer photo (or answer without photos, or question without answers), ordered so a
+/// question's rows are adjacent, and an answer's. The page comes from `questions_product`, the
+/// answers from `answers_question`, the photos from `answer_photos_answer`. No row at all means
+/// no such product.
 const QUESTIONS: &str = "SELECT q.id AS question_id, q.body AS question_body, q.date_ms AS question_date, \
         q.asker_name AS asker_name, q.helpfulness AS question_helpfulness, \
         a.id AS answer_id, a.body AS answer_body, a.date_ms AS answer_date, \
-        a.answerer_name AS answerer_name, a.helpfulness AS answer_helpfulness, ph.photo_ids, ph.photo_urls \
+        a.answerer_name AS answerer_name, a.helpfulness AS answer_helpfulness, ph.id AS photo_id, ph.url AS photo_url \
     FROM products p \
     LEFT JOIN LATERAL ( \
         SELECT id, body, date_ms, asker_name, helpfulness FROM questions \
         WHERE product_id = p.id AND NOT reported \
         ORDER BY helpfulness DESC, id DESC LIMIT $2 OFFSET $3) q ON true \
     LEFT JOIN answers a ON a.question_id = q.id AND NOT a.reported \
-    LEFT JOIN LATERAL ( \
-        SELECT array_agg(id ORDER BY id) AS photo_ids, array_agg(url ORDER BY id) AS photo_urls \
-        FROM answer_photos WHERE answer_id = a.id) ph ON true \
+    LEFT JOIN answer_photos ph ON ph.answer_id = a.id \
     WHERE p.id = $1 \
-    ORDER BY q.helpfulness DESC, q.id DESC, a.helpfulness DESC, a.id DESC";
+    ORDER BY q.helpfulness DESC, q.id DESC, a.helpfulness DESC, a.id DESC, ph.id";
 
 pub(crate) async fn questions(
     client: &ClientWrapper,
@@ -41,19 +40,18 @@ pub(crate) async fn questions(
 }
 
 /// A page of a visible question's visible answers with their photos, in one round trip
-/// (`answers_question`, `answer_photos_answer`). No row means no such visible question.
+/// (`answers_question`, `answer_photos_answer`), a row per photo. No row means no such visible
+/// question.
 const ANSWERS: &str = "SELECT a.id AS answer_id, a.body AS answer_body, a.date_ms AS answer_date, \
-        a.answerer_name AS answerer_name, a.helpfulness AS answer_helpfulness, ph.photo_ids, ph.photo_urls \
+        a.answerer_name AS answerer_name, a.helpfulness AS answer_helpfulness, ph.id AS photo_id, ph.url AS photo_url \
     FROM questions q \
     LEFT JOIN LATERAL ( \
         SELECT id, body, date_ms, answerer_name, helpfulness FROM answers \
         WHERE question_id = q.id AND NOT reported \
         ORDER BY helpfulness DESC, id DESC LIMIT $2 OFFSET $3) a ON true \
-    LEFT JOIN LATERAL ( \
-        SELECT array_agg(id ORDER BY id) AS photo_ids, array_agg(url ORDER BY id) AS photo_urls \
-        FROM answer_photos WHERE answer_id = a.id) ph ON true \
+    LEFT JOIN answer_photos ph ON ph.answer_id = a.id \
     WHERE q.id = $1 AND NOT q.reported \
-    ORDER BY a.helpfulness DESC, a.id DESC";
+    ORDER BY a.helpfulness DESC, a.id DESC, ph.id";
 
 pub(crate) async fn answers(
     client: &ClientWrapper,

@@ -8,11 +8,12 @@ use tokio_postgres::types::{FromSql, Type};
 
 use crate::db_error;
 
-/// The columns holding a review's or answer's photos: `array_agg(id ORDER BY id)` and
-/// `array_agg(url ORDER BY id)`.
-pub(crate) const PHOTO_IDS: &str = "photo_ids";
-/// See [`PHOTO_IDS`].
-pub(crate) const PHOTO_URLS: &str = "photo_urls";
+/// The columns of one photo of a row's review or answer, NULL when it has none: each photo has a
+/// row of its own, joined from the photos' index, the record repeated on adjacent rows (a join
+/// row is cheaper for PostgreSQL to make than an aggregate per record: BENCHMARKS.md).
+pub(crate) const PHOTO_ID: &str = "photo_id";
+/// See [`PHOTO_ID`].
+pub(crate) const PHOTO_URL: &str = "photo_url";
 
 /// Feeds every row of `rows` to the fold `F` and returns its result.
 pub(crate) fn fold<F: Fold>(rows: &[Row]) -> Result<F::Output, StoreError> {
@@ -57,8 +58,9 @@ impl Cells for Named<'_> {
     }
 
     fn photos(&self) -> Result<Vec<Photo>, StoreError> {
-        let ids: Vec<i64> = self.get(PHOTO_IDS)?.unwrap_or_default();
-        let urls: Vec<String> = self.get(PHOTO_URLS)?.unwrap_or_default();
-        Ok(ids.into_iter().zip(urls).map(|(id, url)| Photo { id, url }).collect())
+        Ok(match (self.get(PHOTO_ID)?, self.get(PHOTO_URL)?) {
+            (Some(id), Some(url)) => vec![Photo { id, url }],
+            _ => Vec::new(),
+        })
     }
 }

@@ -12,14 +12,15 @@ use crate::read::fold;
 /// A page of a product's reviews in one round trip. The product row is the left side of the
 /// join, so an existing product with no reviews yields one row of NULLs and an unknown product
 /// none. The page is served by the partial index named for its order (`reviews_newest`,
-/// `reviews_helpful`, `reviews_relevant`); the photos by `review_photos_review`.
+/// `reviews_helpful`, `reviews_relevant`); the photos by `review_photos_review`, a row each
+/// (the review repeated on them).
 macro_rules! list_sql {
     ($order:literal, $outer_order:literal) => {
         concat!(
             "SELECT r.id AS review_id, r.rating AS rating, r.summary AS summary, \
                     r.recommend AS recommend, r.response AS response, r.body AS review_body, \
                     r.date_ms AS review_date, r.reviewer_name AS reviewer_name, \
-                    r.helpfulness AS review_helpfulness, ph.photo_ids, ph.photo_urls \
+                    r.helpfulness AS review_helpfulness, ph.id AS photo_id, ph.url AS photo_url \
              FROM products p \
              LEFT JOIN LATERAL ( \
                  SELECT id, rating, summary, recommend, response, body, date_ms, reviewer_name, \
@@ -28,9 +29,7 @@ macro_rules! list_sql {
                  ORDER BY ",
             $order,
             " LIMIT $2 OFFSET $3) r ON true \
-             LEFT JOIN LATERAL ( \
-                 SELECT array_agg(id ORDER BY id) AS photo_ids, array_agg(url ORDER BY id) AS photo_urls \
-                 FROM review_photos WHERE review_id = r.id) ph ON true \
+             LEFT JOIN review_photos ph ON ph.review_id = r.id \
              WHERE p.id = $1 \
              ORDER BY ",
             $outer_order
@@ -38,9 +37,9 @@ macro_rules! list_sql {
     };
 }
 
-const LIST_NEWEST: &str = list_sql!("date_ms DESC, id DESC", "r.date_ms DESC, r.id DESC");
-const LIST_HELPFUL: &str = list_sql!("helpfulness DESC, id DESC", "r.helpfulness DESC, r.id DESC");
-const LIST_RELEVANT: &str = list_sql!("relevance DESC, id DESC", "r.relevance DESC, r.id DESC");
+const LIST_NEWEST: &str = list_sql!("date_ms DESC, id DESC", "r.date_ms DESC, r.id DESC, ph.id");
+const LIST_HELPFUL: &str = list_sql!("helpfulness DESC, id DESC", "r.helpfulness DESC, r.id DESC, ph.id");
+const LIST_RELEVANT: &str = list_sql!("relevance DESC, id DESC", "r.relevance DESC, r.id DESC, ph.id");
 
 pub(crate) async fn list(
     client: &ClientWrapper,

@@ -2,7 +2,8 @@
 //!
 //! Each GET is one SQL statement, so its result is flat: a review page is one row per review
 //! (or one row of NULLs for a product without reviews), meta one row per characteristic, a
-//! question page one row per answer. Turning those rows into records is the same logic on any
+//! question page one row per answer. A store may also give each photo of a review or answer a
+//! row of its own, repeating the record on adjacent rows: those rows are one record. Turning those rows into records is the same logic on any
 //! database, so it lives here, reading each column by its name through [`Cells`]; a store only
 //! says how its driver reads a named column. The names are the `AS` aliases of the stores'
 //! read statements, listed in [`columns`].
@@ -85,8 +86,9 @@ pub trait Cells {
     /// A text column.
     fn text(&self, column: &'static str) -> Result<Option<String>, StoreError>;
 
-    /// The photos of the row's review or answer, in id order, however the store aggregates
-    /// them.
+    /// The photos of the row's review or answer that this row holds, in id order: all of them
+    /// where the store aggregates them, or the one photo of this row where it gives each photo
+    /// a row (the record repeated on adjacent rows, see [`Listed`]).
     fn photos(&self) -> Result<Vec<Photo>, StoreError>;
 }
 
@@ -108,17 +110,48 @@ pub trait Fold: Default {
     fn finish(self) -> Result<Self::Output, StoreError>;
 }
 
-/// A record that a page lists, one per row.
+/// A record that a page lists: one per row, or one per run of adjacent rows with its id, each
+/// holding one of its photos.
 pub trait Listed: Sized {
     /// What a page without any row is the parent of ("product", "question").
     const PARENT: &'static str;
 
+    /// The column of the record's id.
+    const ID: &'static str;
+
     /// The record of a row, `None` on the one row of NULLs of a parent with nothing to show.
     fn from_row(row: &impl Cells) -> Result<Option<Self>, StoreError>;
+
+    /// The record's id.
+    fn id(&self) -> i64;
+
+    /// The record's photos, for the rows that repeat it to add theirs.
+    fn photos_mut(&mut self) -> &mut Vec<Photo>;
+}
+
+/// Adds a row's record to `records`, or only its photo when the row repeats the last record.
+fn push_row<T: Listed>(records: &mut Vec<T>, row: &impl Cells) -> Result<(), StoreError> {
+    if let Some(last) = records.last_mut()
+        && row.int(T::ID)? == Some(last.id())
+    {
+        last.photos_mut().extend(row.photos()?);
+        return Ok(());
+    }
+    records.extend(T::from_row(row)?);
+    Ok(())
 }
 
 impl Listed for Review {
     const PARENT: &'static str = "product";
+    const ID: &'static str = c::REVIEW_ID;
+
+    fn id(&self) -> i64 {
+        self.id.get()
+    }
+
+    fn photos_mut(&mut self) -> &mut Vec<Photo> {
+        &mut self.photos
+    }
 
     fn from_row(row: &impl Cells) -> Result<Option<Self>, StoreError> {
         let Some(id) = row.int(c::REVIEW_ID)? else {
@@ -142,6 +175,15 @@ impl Listed for Review {
 
 impl Listed for Answer {
     const PARENT: &'static str = "question";
+    const ID: &'static str = c::ANSWER_ID;
+
+    fn id(&self) -> i64 {
+        self.id.get()
+    }
+
+    fn photos_mut(&mut self) -> &mut Vec<Photo> {
+        &mut self.photos
+    }
 
     /// Also `None` on a question-page row of a question without answers.
     fn from_row(row: &impl Cells) -> Result<Option<Self>, StoreError> {
@@ -159,8 +201,8 @@ impl Listed for Answer {
     }
 }
 
-/// A page of records under one parent: one row per record, or one row of NULLs when the
-/// parent has none to show; no row at all when there is no such parent.
+/// A page of records under one parent: one row per record (or per photo of it), or one row of
+/// NULLs when the parent has none to show; no row at all when there is no such parent.
 pub struct Page<T> {
     found: bool,
     items: Vec<T>,
@@ -177,8 +219,7 @@ impl<T: Listed> Fold for Page<T> {
 
     fn row(&mut self, row: &impl Cells) -> Result<(), StoreError> {
         self.found = true;
-        self.items.extend(T::from_row(row)?);
-        Ok(())
+        push_row(&mut self.items, row)
     }
 
     fn finish(self) -> Result<Vec<T>, StoreError> {
@@ -235,8 +276,8 @@ impl Fold for MetaRows {
     }
 }
 
-/// A page of a product's questions with their answers: one row per answer, a question's rows
-/// adjacent, or one row per question without answers; one row of NULLs for a product without
+/// A page of a product's questions with their answers: one row per answer (or per photo of
+/// it), a question's rows adjacent, or one row per question without answers; one row of NULLs for a product without
 /// questions to show, and no row for no such product.
 #[derive(Default)]
 pub struct QuestionPage {
@@ -267,8 +308,7 @@ impl Fold for QuestionPage {
                 self.questions.last_mut().expect("a question was just pushed")
             }
         };
-        question.answers.extend(Answer::from_row(row)?);
-        Ok(())
+        push_row(&mut question.answers, row)
     }
 
     fn finish(self) -> Result<Vec<Question>, StoreError> {
@@ -319,9 +359,30 @@ mod tests {
                 _ => None,
             })
         }
+        /// The one photo of the row, in the columns `photo_id` and `photo_url`, if any.
         fn photos(&self) -> Result<Vec<Photo>, StoreError> {
-            Ok(Vec::new())
+            Ok(match (self.int("photo_id")?, self.text("photo_url")?) {
+                (Some(id), Some(url)) => vec![Photo { id, url }],
+                _ => Vec::new(),
+            })
         }
+    }
+
+    /// `row` holding photo `id` of its record.
+    fn with_photo(row: Fake, id: i64) -> Fake {
+        row.with("photo_id", id).text("photo_url", "https://example.com/p.jpg")
+    }
+
+    fn review_row(review: i64) -> Fake {
+        Fake::default()
+            .with(c::REVIEW_ID, review)
+            .with(c::RATING, 5)
+            .text(c::SUMMARY, "s")
+            .with(c::RECOMMEND, 1)
+            .text(c::REVIEW_BODY, "b")
+            .with(c::REVIEW_DATE, 1)
+            .text(c::REVIEWER_NAME, "n")
+            .with(c::REVIEW_HELPFULNESS, 0)
     }
 
     fn fold<F: Fold>(rows: &[Fake]) -> Result<F::Output, StoreError> {
@@ -369,6 +430,31 @@ mod tests {
         let shape: Vec<(i64, Vec<i64>)> =
             questions.iter().map(|q| (q.id.get(), q.answers.iter().map(|a| a.id.get()).collect())).collect();
         assert_eq!(shape, vec![(9, vec![1, 2]), (4, vec![3]), (9, vec![5])]);
+    }
+
+    #[test]
+    fn adjacent_rows_of_one_record_are_one_record_with_each_rows_photo() {
+        let photo_ids = |photos: &[Photo]| photos.iter().map(|p| p.id).collect::<Vec<_>>();
+        let rows = [
+            with_photo(review_row(7), 1),
+            with_photo(review_row(7), 2),
+            review_row(5),
+            with_photo(review_row(3), 4),
+        ];
+        let reviews = fold::<ReviewPage>(&rows).unwrap();
+        let shape: Vec<(i64, Vec<i64>)> =
+            reviews.iter().map(|r| (r.id.get(), photo_ids(&r.photos))).collect();
+        assert_eq!(shape, vec![(7, vec![1, 2]), (5, vec![]), (3, vec![4])]);
+
+        let rows = [with_photo(answer_row(9, 1), 10), with_photo(answer_row(9, 1), 11), answer_row(9, 2)];
+        let answers = fold::<AnswerPage>(&rows).unwrap();
+        let shape: Vec<(i64, Vec<i64>)> =
+            answers.iter().map(|a| (a.id.get(), photo_ids(&a.photos))).collect();
+        assert_eq!(shape, vec![(1, vec![10, 11]), (2, vec![])]);
+        let questions = fold::<QuestionPage>(&rows).unwrap();
+        let shape: Vec<(i64, Vec<i64>)> =
+            questions[0].answers.iter().map(|a| (a.id.get(), photo_ids(&a.photos))).collect();
+        assert_eq!((questions.len(), shape), (1, vec![(1, vec![10, 11]), (2, vec![])]));
     }
 
     #[test]
