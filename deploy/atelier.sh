@@ -128,9 +128,14 @@ up() {
   for k in $(seq 1 "$n"); do start_instance "$k"; done
 
   log "nginx on $NGINX_PORT"
-  local targets=""
-  for k in $(seq 1 "$n"); do targets="$targets'127.0.0.1:$((BASE + 100 + k))', "; done
-  nginx_conf
+  local upstreams="" targets=""
+  for k in $(seq 1 "$n"); do
+    upstreams="$upstreams    server 127.0.0.1:$((BASE + k)) max_fails=1 fail_timeout=2s;\n"
+    targets="$targets'127.0.0.1:$((BASE + 100 + k))', "
+  done
+  local user="" ; [ "$(id -u)" = 0 ] && user="user root;"
+  sed -e "s|@USER@|$user|" -e "s|@DIR@|$DIR|g" -e "s|@PORT@|$NGINX_PORT|" -e "s|@UPSTREAMS@|$upstreams|" \
+    deploy/nginx.conf >"$DIR/nginx.conf"
   mkdir -p "$DIR/nginx"
   /usr/sbin/nginx -p "$DIR/nginx" -c "$DIR/nginx.conf" -e "$DIR/nginx/error.log"
   wait_http "http://127.0.0.1:$NGINX_PORT/readyz"
@@ -144,44 +149,11 @@ up() {
   status
 }
 
-# nginx's configuration, every instance an upstream; instance $1, if given, marked down.
-nginx_conf() {
-  local upstreams="" k
-  for k in $(seq 1 "$(instances)"); do
-    upstreams="$upstreams    server 127.0.0.1:$((BASE + k)) max_fails=1 fail_timeout=2s$([ "$k" = "${1:-}" ] && echo " down");\n"
-  done
-  local user="" ; [ "$(id -u)" = 0 ] && user="user root;"
-  sed -e "s|@USER@|$user|" -e "s|@DIR@|$DIR|g" -e "s|@PORT@|$NGINX_PORT|" -e "s|@UPSTREAMS@|$upstreams|" \
-    deploy/nginx.conf >"$DIR/nginx.conf"
-}
-
-# Loads nginx's configuration anew and returns once the workers of the old one have finished
-# their requests and exited, so no connection of theirs is open to an instance taken out.
-nginx_reload() {
-  local old
-  old=$(pgrep -P "$(cat "$DIR/nginx/nginx.pid")" | tr '\n' ' ')
-  /usr/sbin/nginx -p "$DIR/nginx" -c "$DIR/nginx.conf" -e "$DIR/nginx/error.log" -s reload
-  for _ in $(seq 1 150); do
-    # shellcheck disable=SC2086 # one pid per word
-    kill -0 $old 2>/dev/null || return 0
-    sleep 0.1
-  done
-  echo "deploy: nginx's old workers did not exit within 15 s" >&2
-  return 1
-}
-
-# The instance is taken out of nginx first, so no request is sent to it while it stops: a
-# request nginx writes on a kept-alive connection the instance is just closing is lost, and
-# nginx does not send a write to another instance (it cannot know the first did not act on it).
 restart() {
   local k=${1:?which instance}
   log "restarting instance $k"
-  nginx_conf "$k"
-  nginx_reload
   stop_pid_file "$DIR/instance-$k.pid"
   start_instance "$k"
-  nginx_conf
-  nginx_reload
 }
 
 status() {
