@@ -9,16 +9,23 @@
 //! - If accepting fails for lack of descriptors (`EMFILE`) anyway, the loop logs it once, backs
 //!   off briefly and keeps serving the connections it has.
 //! - On shutdown it stops accepting, lets requests in progress finish, and after the shutdown
-//!   deadline drops whatever is still open (a half-sent request never holds the exit).
+//!   deadline drops whatever is still open (a half-sent request never holds the exit). First,
+//!   for [`DRAIN`], it leaves kept-alive connections open and answers each request on them with
+//!   `Connection: close`: a connection the server closes while its client is sending a request on
+//!   it loses that request, and a balancer resends only requests it may repeat, so a write would
+//!   fail. Within the drain a balancer closes its idle connections itself (nginx's upstream
+//!   `keepalive_timeout` is shorter in `deploy/nginx.conf`).
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
+use hyper::header::{CONNECTION, HeaderValue};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
@@ -27,6 +34,10 @@ use tokio::task::JoinSet;
 use tower::ServiceExt;
 
 use crate::Limits;
+
+/// How long a stopping server leaves its kept-alive connections to their clients (at most half
+/// the shutdown deadline), answering requests on them with `Connection: close`.
+pub(crate) const DRAIN: Duration = Duration::from_secs(2);
 
 /// Serves `router` on `listener` within `limits` until `shutdown` completes; each request gets
 /// its path normalized (see [`crate::normalize_path`]) and its peer address as `ConnectInfo`.
@@ -38,6 +49,7 @@ pub(crate) async fn run(
 ) -> std::io::Result<()> {
     let places = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
+    let stopping = Arc::new(AtomicBool::new(false));
     let mut connections = JoinSet::new();
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
@@ -74,11 +86,18 @@ pub(crate) async fn run(
         };
         while connections.try_join_next().is_some() {}
         let service = hyper::service::service_fn({
-            let router = router.clone();
+            let (router, stopping) = (router.clone(), stopping.clone());
             move |mut request: hyper::Request<Incoming>| {
                 request.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
                 let request = crate::normalize_path(request.map(axum::body::Body::new));
-                router.clone().oneshot(request)
+                let (response, stopping) = (router.clone().oneshot(request), stopping.clone());
+                async move {
+                    let mut response = response.await?;
+                    if stopping.load(Ordering::Relaxed) {
+                        response.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+                    }
+                    Ok::<_, std::convert::Infallible>(response)
+                }
             }
         });
         let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
@@ -90,8 +109,11 @@ pub(crate) async fn run(
         });
     }
     drop(listener);
+    stopping.store(true, Ordering::Relaxed);
+    let drain = DRAIN.min(limits.shutdown_timeout / 2);
+    let _ = tokio::time::timeout(drain, async { while connections.join_next().await.is_some() {} }).await;
     let open = graceful.count();
-    if tokio::time::timeout(limits.shutdown_timeout, graceful.shutdown()).await.is_err() {
+    if tokio::time::timeout(limits.shutdown_timeout - drain, graceful.shutdown()).await.is_err() {
         tracing::warn!(
             open,
             deadline_ms = limits.shutdown_timeout.as_millis() as u64,
