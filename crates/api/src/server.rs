@@ -37,7 +37,7 @@ use crate::Limits;
 
 /// How long a stopping server leaves its kept-alive connections to their clients (at most half
 /// the shutdown deadline), answering requests on them with `Connection: close`.
-pub(crate) const DRAIN: Duration = Duration::from_secs(2);
+const DRAIN: Duration = Duration::from_secs(2);
 
 /// Serves `router` on `listener` within `limits` until `shutdown` completes; each request gets
 /// its path normalized (see [`crate::normalize_path`]) and its peer address as `ConnectInfo`.

@@ -3,10 +3,10 @@
 //! Each GET is one SQL statement, so its result is flat: a review page is one row per review
 //! (or one row of NULLs for a product without reviews), meta one row per characteristic, a
 //! question page one row per answer. A store may also give each photo of a review or answer a
-//! row of its own, repeating the record on adjacent rows: those rows are one record. Turning those rows into records is the same logic on any
-//! database, so it lives here, reading each column by its name through [`Cells`]; a store only
-//! says how its driver reads a named column. The names are the `AS` aliases of the stores'
-//! read statements, listed in [`columns`].
+//! row of its own, repeating the record on adjacent rows: those rows are one record. Turning
+//! those rows into records is the same logic on any database, so it lives here, reading each
+//! column by its name through [`Cells`]; a store only says how its driver reads a named column.
+//! The names are the `AS` aliases of the stores' read statements, listed in [`columns`].
 
 mod products;
 
@@ -277,8 +277,8 @@ impl Fold for MetaRows {
 }
 
 /// A page of a product's questions with their answers: one row per answer (or per photo of
-/// it), a question's rows adjacent, or one row per question without answers; one row of NULLs for a product without
-/// questions to show, and no row for no such product.
+/// it), a question's rows adjacent, or one row per question without answers; one row of NULLs
+/// for a product without questions to show, and no row for no such product.
 #[derive(Default)]
 pub struct QuestionPage {
     found: bool,
