@@ -119,8 +119,8 @@ pub trait Listed: Sized {
     /// The column of the record's id.
     const ID: &'static str;
 
-    /// The record of a row, `None` on the one row of NULLs of a parent with nothing to show.
-    fn from_row(row: &impl Cells) -> Result<Option<Self>, StoreError>;
+    /// The record `id` of a row.
+    fn from_row(id: i64, row: &impl Cells) -> Result<Self, StoreError>;
 
     /// The record's id.
     fn id(&self) -> i64;
@@ -129,15 +129,17 @@ pub trait Listed: Sized {
     fn photos_mut(&mut self) -> &mut Vec<Photo>;
 }
 
-/// Adds a row's record to `records`, or only its photo when the row repeats the last record.
+/// Adds a row's record to `records`, or only its photo when the row repeats the last record;
+/// nothing when the row has no record (its id NULL: the one row of NULLs of a parent with
+/// nothing to show, or a question-page row of a question without answers).
 fn push_row<T: Listed>(records: &mut Vec<T>, row: &impl Cells) -> Result<(), StoreError> {
-    if let Some(last) = records.last_mut()
-        && row.int(T::ID)? == Some(last.id())
-    {
-        last.photos_mut().extend(row.photos()?);
+    let Some(id) = row.int(T::ID)? else {
         return Ok(());
+    };
+    match records.last_mut() {
+        Some(last) if last.id() == id => last.photos_mut().extend(row.photos()?),
+        _ => records.push(T::from_row(id, row)?),
     }
-    records.extend(T::from_row(row)?);
     Ok(())
 }
 
@@ -153,12 +155,9 @@ impl Listed for Review {
         &mut self.photos
     }
 
-    fn from_row(row: &impl Cells) -> Result<Option<Self>, StoreError> {
-        let Some(id) = row.int(c::REVIEW_ID)? else {
-            return Ok(None);
-        };
+    fn from_row(id: i64, row: &impl Cells) -> Result<Self, StoreError> {
         let rating = required(row.int(c::RATING)?, c::RATING)?;
-        Ok(Some(Review {
+        Ok(Review {
             id: ReviewId::new_unchecked(id),
             rating: i16::try_from(rating).map_err(|_| StoreError::Internal(format!("rating {rating}")))?,
             summary: required(row.text(c::SUMMARY)?, c::SUMMARY)?,
@@ -169,7 +168,7 @@ impl Listed for Review {
             reviewer_name: required(row.text(c::REVIEWER_NAME)?, c::REVIEWER_NAME)?,
             helpfulness: required(row.int(c::REVIEW_HELPFULNESS)?, c::REVIEW_HELPFULNESS)?,
             photos: row.photos()?,
-        }))
+        })
     }
 }
 
@@ -185,19 +184,15 @@ impl Listed for Answer {
         &mut self.photos
     }
 
-    /// Also `None` on a question-page row of a question without answers.
-    fn from_row(row: &impl Cells) -> Result<Option<Self>, StoreError> {
-        let Some(id) = row.int(c::ANSWER_ID)? else {
-            return Ok(None);
-        };
-        Ok(Some(Answer {
+    fn from_row(id: i64, row: &impl Cells) -> Result<Self, StoreError> {
+        Ok(Answer {
             id: AnswerId::new_unchecked(id),
             body: required(row.text(c::ANSWER_BODY)?, c::ANSWER_BODY)?,
             date_ms: required(row.int(c::ANSWER_DATE)?, c::ANSWER_DATE)?,
             answerer_name: required(row.text(c::ANSWERER_NAME)?, c::ANSWERER_NAME)?,
             helpfulness: required(row.int(c::ANSWER_HELPFULNESS)?, c::ANSWER_HELPFULNESS)?,
             photos: row.photos()?,
-        }))
+        })
     }
 }
 
