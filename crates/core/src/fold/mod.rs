@@ -122,11 +122,8 @@ pub trait Listed: Sized {
     /// The record `id` of a row.
     fn from_row(id: i64, row: &impl Cells) -> Result<Self, StoreError>;
 
-    /// The record's id.
-    fn id(&self) -> i64;
-
-    /// The record's photos, for the rows that repeat it to add theirs.
-    fn photos_mut(&mut self) -> &mut Vec<Photo>;
+    /// The record's photos if it is record `id`, for a row that repeats it to add its own.
+    fn photos_of(&mut self, id: i64) -> Option<&mut Vec<Photo>>;
 }
 
 /// Adds a row's record to `records`, or only its photo when the row repeats the last record;
@@ -136,9 +133,10 @@ fn push_row<T: Listed>(records: &mut Vec<T>, row: &impl Cells) -> Result<(), Sto
     let Some(id) = row.int(T::ID)? else {
         return Ok(());
     };
-    match records.last_mut() {
-        Some(last) if last.id() == id => last.photos_mut().extend(row.photos()?),
-        _ => records.push(T::from_row(id, row)?),
+    if let Some(photos) = records.last_mut().and_then(|last| last.photos_of(id)) {
+        photos.extend(row.photos()?);
+    } else {
+        records.push(T::from_row(id, row)?);
     }
     Ok(())
 }
@@ -147,12 +145,8 @@ impl Listed for Review {
     const PARENT: &'static str = "product";
     const ID: &'static str = c::REVIEW_ID;
 
-    fn id(&self) -> i64 {
-        self.id.get()
-    }
-
-    fn photos_mut(&mut self) -> &mut Vec<Photo> {
-        &mut self.photos
+    fn photos_of(&mut self, id: i64) -> Option<&mut Vec<Photo>> {
+        (self.id.get() == id).then_some(&mut self.photos)
     }
 
     fn from_row(id: i64, row: &impl Cells) -> Result<Self, StoreError> {
@@ -176,12 +170,8 @@ impl Listed for Answer {
     const PARENT: &'static str = "question";
     const ID: &'static str = c::ANSWER_ID;
 
-    fn id(&self) -> i64 {
-        self.id.get()
-    }
-
-    fn photos_mut(&mut self) -> &mut Vec<Photo> {
-        &mut self.photos
+    fn photos_of(&mut self, id: i64) -> Option<&mut Vec<Photo>> {
+        (self.id.get() == id).then_some(&mut self.photos)
     }
 
     fn from_row(id: i64, row: &impl Cells) -> Result<Self, StoreError> {
