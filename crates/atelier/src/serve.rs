@@ -11,7 +11,7 @@ use atelier_core::Store;
 use clap::Args;
 use tokio::net::TcpListener;
 
-use crate::settings::{ReplicaOptions, StoreOptions};
+use crate::settings::{ReadOptions, StoreOptions};
 
 /// Options of `atelier serve`.
 #[derive(Debug, Args)]
@@ -19,7 +19,7 @@ pub struct ServeOptions {
     #[command(flatten)]
     pub store: StoreOptions,
     #[command(flatten)]
-    pub replicas: ReplicaOptions,
+    pub reads: ReadOptions,
     #[command(flatten)]
     pub http: HttpOptions,
 }
@@ -174,8 +174,7 @@ fn parse_origin(value: &str) -> Result<String, String> {
 }
 
 pub async fn run(options: ServeOptions) -> anyhow::Result<()> {
-    let store =
-        options.store.open_for_serving(Some(options.http.request_timeout()), &options.replicas).await?;
+    let store = options.store.open_for_serving(Some(options.http.request_timeout()), &options.reads).await?;
     let listener = bind(&options.http).await?;
     tracing::info!(database = %options.store.database_url, "serving");
     serve(store, listener, &options.http).await

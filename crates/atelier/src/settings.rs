@@ -93,9 +93,10 @@ const POSTGRES_POOL_SIZE: usize = 16;
 /// question lists were served about 20 % slower than with 4 or 8 (BENCHMARKS.md).
 const SQLITE_READERS_PER_CORE: usize = 4;
 
-/// Where the server reads from besides the primary.
+/// How the server reads: from PostgreSQL replicas besides the primary, or from a SQLite file
+/// held in memory.
 #[derive(Debug, Clone, Args)]
-pub struct ReplicaOptions {
+pub struct ReadOptions {
     /// A PostgreSQL streaming replica to read from (repeat for several, or separate with
     /// commas); writes go to `--database-url`, and reads too while no replica is usable.
     #[arg(long, env = "ATELIER_READ_URLS", value_delimiter = ',', hide_env_values = true)]
@@ -104,6 +105,12 @@ pub struct ReplicaOptions {
     /// catches up.
     #[arg(long, env = "ATELIER_MAX_REPLICA_LAG_MS", default_value_t = ReplicaSettings::default().max_lag.as_millis() as u64)]
     pub max_replica_lag_ms: u64,
+    /// Lock the SQLite file's pages in memory while serving (a sqlite:// store only), as
+    /// PostgreSQL holds its pages in shared buffers: no read waits for the disk after the host
+    /// reclaims file cache. Costs the file's size in locked memory, and a start that reads it
+    /// all; needs a memory-lock limit above that size (`ulimit -l`) or CAP_IPC_LOCK.
+    #[arg(long, env = "ATELIER_SQLITE_RESIDENT")]
+    pub sqlite_resident: bool,
 }
 
 impl StoreOptions {
@@ -142,7 +149,11 @@ impl StoreOptions {
     /// Opens the store to serve requests that must finish by `deadline`, which then bounds
     /// each PostgreSQL statement and connection wait, and each SQLite lock wait.
     pub async fn open_with_deadline(&self, deadline: Option<Duration>) -> anyhow::Result<Arc<dyn Store>> {
-        self.open_for_serving(deadline, &ReplicaOptions { read_url: Vec::new(), max_replica_lag_ms: 0 }).await
+        self.open_for_serving(
+            deadline,
+            &ReadOptions { read_url: Vec::new(), max_replica_lag_ms: 0, sqlite_resident: false },
+        )
+        .await
     }
 
     /// Opens the store to serve requests (see [`open_with_deadline`](Self::open_with_deadline)),
@@ -150,9 +161,9 @@ impl StoreOptions {
     pub async fn open_for_serving(
         &self,
         deadline: Option<Duration>,
-        replica_options: &ReplicaOptions,
+        read_options: &ReadOptions,
     ) -> anyhow::Result<Arc<dyn Store>> {
-        let replicas = replica_options
+        let replicas = read_options
             .read_url
             .iter()
             .map(|url| match url {
@@ -165,10 +176,24 @@ impl StoreOptions {
                 bail!("--read-url needs a PostgreSQL --database-url: the embedded store has no replicas")
             }
             DatabaseUrl::Sqlite(path) => {
-                let store = SqliteStore::open_with_deadline(path, self.sqlite_readers(), deadline)
+                let mut store = SqliteStore::open_with_deadline(path, self.sqlite_readers(), deadline)
                     .await
                     .with_context(|| format!("failed to open the SQLite store {}", path.display()))?;
+                if read_options.sqlite_resident {
+                    let started = std::time::Instant::now();
+                    let bytes = store
+                        .hold_in_memory()
+                        .await
+                        .with_context(|| format!("failed to hold {} in memory", path.display()))?;
+                    let seconds = started.elapsed().as_secs_f64();
+                    tracing::info!(megabytes = bytes >> 20, seconds, "holding the SQLite file in memory");
+                }
                 Ok(Arc::new(store))
+            }
+            DatabaseUrl::Postgres(_) if read_options.sqlite_resident => {
+                bail!(
+                    "--sqlite-resident holds a SQLite file in memory; PostgreSQL holds its pages in shared_buffers"
+                )
             }
             DatabaseUrl::Postgres(url) => {
                 let store = PgStore::connect_with_sizes(url, self.postgres_sizes(), deadline)
@@ -187,7 +212,7 @@ impl StoreOptions {
                     return Ok(Arc::new(store));
                 }
                 let settings =
-                    ReplicaSettings { max_lag: Duration::from_millis(replica_options.max_replica_lag_ms) };
+                    ReplicaSettings { max_lag: Duration::from_millis(read_options.max_replica_lag_ms) };
                 let store = store
                     .with_replicas(&replicas, deadline, settings)
                     .context("failed to configure the read replicas' pools")?;

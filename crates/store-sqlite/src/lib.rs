@@ -12,9 +12,11 @@ mod pool;
 mod products;
 mod qa;
 mod read;
+mod resident;
 mod reviews;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -39,6 +41,9 @@ const DEFAULT_BUSY_WAIT: Duration = Duration::from_secs(5);
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: Pool,
+    path: PathBuf,
+    /// The file held in memory, once [`hold_in_memory`](Self::hold_in_memory) has run.
+    resident: Option<Arc<resident::Resident>>,
 }
 
 impl SqliteStore {
@@ -65,7 +70,25 @@ impl SqliteStore {
                 .map_err(|e| StoreError::Internal(format!("failed to migrate the SQLite store: {e}")))
         })
         .await?;
-        Ok(Self { pool })
+        Ok(Self { pool, path: path.to_owned(), resident: None })
+    }
+
+    /// Locks every page of the database file in memory for as long as the store is open, so a
+    /// read never waits for the disk however the host reclaims its file cache (`resident.rs`),
+    /// and returns how many bytes that holds. The write-ahead log is folded back first, so the
+    /// file holds every page. Fails with [`StoreError::Config`] when the process may not lock
+    /// the file's size (its memory-lock limit, without CAP_IPC_LOCK).
+    pub async fn hold_in_memory(&mut self) -> Result<usize, StoreError> {
+        self.pool
+            .write(|conn| conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).map_err(db_error))
+            .await?;
+        let path = self.path.clone();
+        let held = tokio::task::spawn_blocking(move || resident::hold(&path))
+            .await
+            .map_err(|e| StoreError::Internal(format!("failed to hold the SQLite file in memory: {e}")))??;
+        let bytes = held.bytes();
+        self.resident = Some(Arc::new(held));
+        Ok(bytes)
     }
 }
 

@@ -275,6 +275,49 @@ fn a_bad_cors_origin_is_a_start_up_error() {
     assert!(stderr.contains("\"shop.example.com\" is not an origin"), "{stderr}");
 }
 
+/// A line of `/proc/PID/status`, in kilobytes.
+fn status_kb(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line =
+        status.lines().find_map(|line| line.strip_prefix(field)).unwrap_or_else(|| panic!("no {field}"));
+    line.trim_start_matches(':').trim().trim_end_matches("kB").trim().parse().unwrap()
+}
+
+#[test]
+fn a_resident_sqlite_store_locks_its_file_in_memory_or_refuses_to_start_past_the_lock_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("serve.db").display());
+    let served = serve_url(&url, &["--sqlite-resident"]);
+    let file_kb = std::fs::metadata(dir.path().join("serve.db")).unwrap().len() / 1024;
+    let locked_kb = status_kb(served.running.0.id(), "VmLck");
+    assert!(file_kb > 0 && locked_kb >= file_kb, "{locked_kb} kB locked for a file of {file_kb} kB");
+    drop(served);
+
+    // Without CAP_IPC_LOCK (root holds it: setpriv takes it away) the memory-lock limit binds.
+    let is_root =
+        std::fs::read_to_string("/proc/self/status").unwrap().lines().any(|l| l.starts_with("Uid:\t0\t"));
+    let setpriv: &[&str] =
+        if is_root { &["setpriv", "--bounding-set", "-ipc_lock", "--inh-caps", "-ipc_lock"] } else { &[] };
+    let refused = Command::new("timeout")
+        .arg("60")
+        .args(setpriv)
+        .args(["prlimit", "--memlock=4096", BIN, "serve", "--listen", "127.0.0.1:0", "--sqlite-resident"])
+        .args(["--database-url", &url])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("could not lock the SQLite file") && stderr.contains("memory-lock limit"),
+        "{stderr}"
+    );
+
+    let postgres =
+        run_bounded(&["serve", "--database-url", "postgres://127.0.0.1/none", "--sqlite-resident"]);
+    let stderr = String::from_utf8_lossy(&postgres.stderr);
+    assert!(!postgres.status.success() && stderr.contains("shared_buffers"), "{stderr}");
+}
+
 #[test]
 fn help_never_shows_a_secret_from_the_environment() {
     let output = Command::new(BIN)

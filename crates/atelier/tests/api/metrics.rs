@@ -75,6 +75,10 @@ for_each_store! {
         let pool = if test.kind == "sqlite" { "readers" } else { "primary" };
         assert!(sample(&text, "atelier_pool_connections_max", &[("pool", pool)]).is_some_and(|max| max >= 1.0), "{text}");
         assert_eq!(sample(&text, "atelier_pool_connections_in_use", &[("pool", pool)]), Some(0.0));
+        let memory = |kind| sample(&text, "atelier_process_memory_bytes", &[("kind", kind)]).unwrap_or(-1.0);
+        let (resident, anonymous, file) = (memory("resident"), memory("anonymous"), memory("file"));
+        assert!(anonymous > 0.0 && file > 0.0 && anonymous + file <= resident, "{text}");
+        assert!(memory("locked") >= 0.0, "{text}");
     }
 
     async fn what_the_response_cache_holds_is_a_gauge_within_its_bound(test) {
