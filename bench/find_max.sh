@@ -3,7 +3,7 @@
 # failures ($BIN the binary, $STEP each step's length, $START the first rate), or 0/s; and
 # `ids_for ENDPOINT PRODUCTS QUESTIONS` the tester's ids for one GET of a catalogue that size
 # (answers are read by question). `highest_fields` gives the search as numbers, for arithmetic,
-# and `one_run` one run at a fixed rate as a line.
+# `one_run` one run at a fixed rate as a line, and `alternate` two sides' highest rates in turn.
 highest_at() {
   local rate p50 p99 cores
   read rate p50 p99 cores <<< "$(highest_fields "$@")"
@@ -32,6 +32,29 @@ print("%s: achieved %.0f/s, failed %d, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, 
     sys.argv[1], r["achieved_rate"], r["failed"], l["p50_ms"], l["p99_ms"], l["p999_ms"], l["max_ms"],
     100 * h["busy"], 100 * h["steal"], max(steal, default=0), len(slow), len(seconds),
     " (second: steal %) " + ", ".join("%d: %.0f" % x for x in slow) if slow else ""))' "$label"
+}
+# `alternate RUNS TOP BOTTOM`: the highest rate of each GET (ENDPOINTS, default all four; random
+# ids, cache off) on side BOTTOM, then on side TOP, each served by the caller's `serve_side SIDE`
+# and stopped after, ROUNDS times (default 2), a line per GET and round, every run recorded in
+# RUNS; then (bench/medians.py) each GET's median rate of TOP over BOTTOM, and each round's.
+# Alternating the sides makes a noisy machine move both alike.
+alternate() {
+  local runs=$1 top=$2 bottom=$3 round endpoint side line found
+  : > "$runs"
+  for round in $(seq 1 "${ROUNDS:-2}"); do
+    for endpoint in ${ENDPOINTS:-meta reviews questions answers}; do
+      line="round $round: $endpoint"
+      for side in "$bottom" "$top"; do
+        serve_side "$side"
+        found=$(highest_at $url --scenario $endpoint $(ids_for $endpoint $PRODUCTS $QUESTIONS))
+        echo "$endpoint $side: $found" >> "$runs"
+        line="$line, $side $found"
+        stop
+      done
+      echo "$line"
+    done
+  done
+  python3 "$(dirname "${BASH_SOURCE[0]}")/medians.py" "$runs" "$top" "$bottom" rate
 }
 ids_for() {
   if [ "$1" = answers ]; then echo "--ids 1-$3"; else echo "--ids 1-$2"; fi

@@ -1,6 +1,6 @@
 """Medians over rounds, one side against another: the summary of bench/scale.sh,
-bench/cross_check.sh, bench/stores.sh and bench/hot_share.sh, which run the same thing on two
-sides in turn, several rounds.
+bench/cross_check.sh, bench/stores.sh, bench/resident.sh and bench/hot_share.sh, which run the
+same thing on two sides in turn, several rounds.
 
     python3 bench/medians.py RUNS TOP BOTTOM PERCENTILE...
 

@@ -6,7 +6,7 @@
 # read into memory once at the start (bench/prewarm.sh), as the other read benchmarks do; what
 # the host takes back from the file cache after that is read from the disk again without the
 # lock, and never taken with it. The kernel's cache share of the file before each run is printed
-# (fincore).
+# (fincore). ENDPOINTS narrows the GETs.
 #   BIN=target/release/atelier SQLITE=sqlite:///work/data/bench_import.db PRODUCTS=1000000 \
 #     QUESTIONS=3528273 [ROUNDS=2] [ENDPOINTS="reviews answers"] bench/resident.sh
 set -eu
@@ -17,20 +17,8 @@ url=http://127.0.0.1:$PORT
 STORE=$SQLITE "$(dirname "$0")/prewarm.sh"
 file=${SQLITE#sqlite://}
 cached() { fincore -b -n "$file" | awk '{printf "%.0f %%", 100 * $1 / $3}'; }
-: > /tmp/resident_runs.txt
-for round in $(seq 1 "${ROUNDS:-2}"); do
-  for endpoint in ${ENDPOINTS:-meta reviews questions answers}; do
-    line="round $round: $endpoint"
-    for resident in 0 1; do
-      side=$([ $resident = 1 ] && echo locked || echo cache)
-      before=$(cached)
-      RESIDENT=$resident serve "$SQLITE" 0 /tmp/resident_serve.log
-      found=$(highest_at $url --scenario $endpoint $(ids_for $endpoint $PRODUCTS $QUESTIONS))
-      echo "$endpoint $side: $found" >> /tmp/resident_runs.txt
-      line="$line, $side $found (file in cache before: $before)"
-      stop
-    done
-    echo "$line"
-  done
-done
-python3 "$(dirname "$0")/medians.py" /tmp/resident_runs.txt locked cache rate
+serve_side() {
+  echo "$1: the file $(cached) in the kernel's cache before its start"
+  if [ "$1" = locked ]; then RESIDENT=1 serve "$SQLITE" 0 /tmp/resident_serve.log; else RESIDENT=0 serve "$SQLITE" 0 /tmp/resident_serve.log; fi
+}
+alternate /tmp/resident_runs.txt locked cache
