@@ -2,7 +2,7 @@
 //!
 //! Readers take their pages from the kernel's file cache (no reader maps the file: `pool.rs`),
 //! and a host may take those pages back however much memory is free. On the benchmark machine
-//! the cache lost about 1 % of a 6 GB catalogue a minute with 22 GB free, and each page lost
+//! the cache lost 5-6 % of a 6 GB catalogue a minute with 22 GB free, and each page lost
 //! came back from the disk in some request's time, stalling it for tens of milliseconds
 //! (BENCHMARKS.md); PostgreSQL's pages stay in its shared buffers, which are not file cache.
 //! Locked pages are never taken back. A connection of its own maps the file (SQLite's
