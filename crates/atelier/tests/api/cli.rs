@@ -275,22 +275,16 @@ fn a_bad_cors_origin_is_a_start_up_error() {
     assert!(stderr.contains("\"shop.example.com\" is not an origin"), "{stderr}");
 }
 
-/// A line of `/proc/PID/status`, in kilobytes.
-fn status_kb(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line =
-        status.lines().find_map(|line| line.strip_prefix(field)).unwrap_or_else(|| panic!("no {field}"));
-    line.trim_start_matches(':').trim().trim_end_matches("kB").trim().parse().unwrap()
-}
-
-#[test]
-fn a_resident_sqlite_store_locks_its_file_in_memory_or_refuses_to_start_past_the_lock_limit() {
+#[tokio::test]
+async fn a_resident_sqlite_store_locks_its_file_in_memory_or_refuses_to_start_past_the_lock_limit() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("serve.db").display());
     let served = serve_url(&url, &["--sqlite-resident"]);
-    let file_kb = std::fs::metadata(dir.path().join("serve.db")).unwrap().len() / 1024;
-    let locked_kb = status_kb(served.running.0.id(), "VmLck");
-    assert!(file_kb > 0 && locked_kb >= file_kb, "{locked_kb} kB locked for a file of {file_kb} kB");
+    let file = std::fs::metadata(dir.path().join("serve.db")).unwrap().len() as f64;
+    let metrics =
+        reqwest::get(format!("http://{}/metrics", served.address)).await.unwrap().text().await.unwrap();
+    let locked = crate::metrics::sample(&metrics, "atelier_process_memory_bytes", &[("kind", "locked")]);
+    assert!(file > 0.0 && locked.is_some_and(|locked| locked >= file), "{locked:?} locked for {file} bytes");
     drop(served);
 
     // Without CAP_IPC_LOCK (root holds it: setpriv takes it away) the memory-lock limit binds.
