@@ -49,7 +49,10 @@ struct Mapping {
 /// log and never maps the file. Fails with a configuration error when the process may not lock
 /// that much memory.
 pub(crate) fn hold(path: &Path) -> Result<Resident, StoreError> {
-    let before = mappings_of(path)?;
+    use std::os::unix::fs::MetadataExt;
+    let file = std::fs::metadata(path)
+        .map_err(|e| StoreError::Internal(format!("failed to read {}: {e}", path.display())))?;
+    let before = mappings_of(file.ino())?;
     let keeper =
         Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .map_err(db_error)?;
@@ -62,12 +65,21 @@ pub(crate) fn hold(path: &Path) -> Result<Resident, StoreError> {
         })
         .map_err(db_error)?;
     let mapping =
-        mappings_of(path)?.into_iter().find(|mapping| !before.contains(mapping)).ok_or_else(|| {
+        mappings_of(file.ino())?.into_iter().find(|mapping| !before.contains(mapping)).ok_or_else(|| {
             StoreError::Internal(format!(
                 "SQLite did not map {} into memory to hold it there",
                 path.display()
             ))
         })?;
+    // A build whose SQLITE_MAX_MMAP_SIZE is below the file's size would lock only its start.
+    if (mapping.len as u64) < file.len() {
+        return Err(StoreError::Internal(format!(
+            "SQLite mapped {} of the {} bytes of {}: this build's SQLITE_MAX_MMAP_SIZE is too low",
+            mapping.len,
+            file.len(),
+            path.display()
+        )));
+    }
     let lock = region::lock(std::ptr::without_provenance::<u8>(mapping.start), mapping.len).map_err(|e| {
         StoreError::Config(format!(
             "could not lock the SQLite file's {:.1} MB in memory ({e}): raise the memory-lock limit \
@@ -78,15 +90,12 @@ pub(crate) fn hold(path: &Path) -> Result<Resident, StoreError> {
     Ok(Resident { _lock: lock, _keeper: Mutex::new(keeper), bytes: mapping.len })
 }
 
-/// The mappings of the file at `path` in this process, from `/proc/self/maps` (a line is
-/// `start-end perms offset device inode path`), told apart by inode.
-fn mappings_of(path: &Path) -> Result<Vec<Mapping>, StoreError> {
-    use std::os::unix::fs::MetadataExt;
-    let unreadable =
-        |what: &str, e: std::io::Error| StoreError::Internal(format!("failed to read {what}: {e}"));
-    let inode =
-        std::fs::metadata(path).map_err(|e| unreadable(&path.display().to_string(), e))?.ino().to_string();
-    let maps = std::fs::read_to_string("/proc/self/maps").map_err(|e| unreadable("/proc/self/maps", e))?;
+/// The mappings of the file with this inode in this process, from `/proc/self/maps` (a line is
+/// `start-end perms offset device inode path`).
+fn mappings_of(inode: u64) -> Result<Vec<Mapping>, StoreError> {
+    let inode = inode.to_string();
+    let maps = std::fs::read_to_string("/proc/self/maps")
+        .map_err(|e| StoreError::Internal(format!("failed to read /proc/self/maps: {e}")))?;
     Ok(maps
         .lines()
         .filter_map(|line| {
@@ -120,12 +129,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("resident.db");
         let mut store = crate::SqliteStore::open(&path, 2).await.unwrap();
-        let before = mappings_of(&path).unwrap();
+        let inode = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&path).unwrap());
+        let before = mappings_of(inode).unwrap();
 
         let held = store.hold_in_memory().await.unwrap();
 
         let file_len = std::fs::metadata(&path).unwrap().len();
-        let after = mappings_of(&path).unwrap();
+        let after = mappings_of(inode).unwrap();
         let mapping = after.iter().find(|m| !before.contains(m)).expect("a mapping of the file");
         assert!(held as u64 >= file_len && file_len > 0, "held {held} of {file_len} bytes");
         assert_eq!(locked_kb(mapping.start) * 1024, mapping.len as u64);

@@ -234,7 +234,8 @@ fn path(path: &Path) -> &str {
     path.to_str().expect("temporary paths are UTF-8")
 }
 
-fn is_root() -> bool {
+/// Whether this process runs as root (which holds every capability unless told otherwise).
+pub fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {

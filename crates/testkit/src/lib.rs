@@ -15,7 +15,7 @@ mod redis;
 mod stores;
 
 pub use app::TestApp;
-pub use cluster::Cluster;
+pub use cluster::{Cluster, is_root};
 pub use failing::{FailingStore, Failure, SECRET_DETAIL};
 pub use fixtures::{Fixture, fixture_batch};
 pub use proxy::StatementCounter;

@@ -288,10 +288,11 @@ async fn a_resident_sqlite_store_locks_its_file_in_memory_or_refuses_to_start_pa
     drop(served);
 
     // Without CAP_IPC_LOCK (root holds it: setpriv takes it away) the memory-lock limit binds.
-    let is_root =
-        std::fs::read_to_string("/proc/self/status").unwrap().lines().any(|l| l.starts_with("Uid:\t0\t"));
-    let setpriv: &[&str] =
-        if is_root { &["setpriv", "--bounding-set", "-ipc_lock", "--inh-caps", "-ipc_lock"] } else { &[] };
+    let setpriv: &[&str] = if atelier_testkit::is_root() {
+        &["setpriv", "--bounding-set", "-ipc_lock", "--inh-caps", "-ipc_lock"]
+    } else {
+        &[]
+    };
     let refused = Command::new("timeout")
         .arg("60")
         .args(setpriv)
